@@ -147,7 +147,14 @@ def _int_or_dynamic(
     if is_jsonata_string(value):
         return None, compile_jsonata_value(value, key)
     path = body.get(key + "Path")
-    return value, (compile_reference_path(path) if path is not None else None)
+    return _integral(value), (compile_reference_path(path) if path is not None else None)
+
+
+def _integral(value: Any) -> Any:
+    """Validation accepts integral floats (``5.0``) in integer fields; the model holds ints."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _str_or_jsonata(body: Mapping[str, Any], key: str) -> str | JsonataValue | None:
@@ -168,10 +175,10 @@ def _retriers(body: Mapping[str, Any]) -> tuple[m.Retrier, ...]:
     return tuple(
         m.Retrier(
             error_equals=tuple(r["ErrorEquals"]),
-            interval_seconds=r.get("IntervalSeconds", 1),
-            max_attempts=r.get("MaxAttempts", 3),
+            interval_seconds=_integral(r.get("IntervalSeconds", 1)),
+            max_attempts=_integral(r.get("MaxAttempts", 3)),
             backoff_rate=float(r.get("BackoffRate", 2.0)),
-            max_delay_seconds=r.get("MaxDelaySeconds"),
+            max_delay_seconds=_integral(r.get("MaxDelaySeconds")),
             jitter=r.get("JitterStrategy", "NONE"),
             comment=r.get("Comment"),
         )
@@ -250,7 +257,9 @@ def _wait(body: Mapping[str, Any], common: dict[str, Any], scope: _Scope) -> m.S
     seconds = body.get("Seconds")
     return m.WaitState(
         **common,
-        seconds=compile_jsonata_value(seconds, "Seconds") if is_jsonata_string(seconds) else seconds,
+        seconds=(
+            compile_jsonata_value(seconds, "Seconds") if is_jsonata_string(seconds) else _integral(seconds)
+        ),
         seconds_path=_ref(body, "SecondsPath"),
         timestamp=_str_or_jsonata(body, "Timestamp"),
         timestamp_path=_ref(body, "TimestampPath"),
