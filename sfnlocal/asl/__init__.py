@@ -40,7 +40,7 @@ __all__ = [
 
 def compile_definition(
     source: Mapping[str, Any] | str | os.PathLike[str],
-    type: Literal["STANDARD", "EXPRESS"] = "STANDARD",  # noqa: A002 - AWS's parameter name
+    type: Literal["STANDARD", "EXPRESS"] = "STANDARD",
 ) -> StateMachine:
     """Load, validate and compile a definition into a frozen ``StateMachine``.
 

@@ -55,7 +55,7 @@ def _jackson_message(err: json.JSONDecodeError, text: str) -> str:
 
 
 def parse_definition(text: str) -> Any:
-    """Parse definition JSON text; raise ``InvalidDefinition`` (INVALID_JSON_DESCRIPTION) when it is not JSON."""
+    """Parse definition JSON text; raise ``InvalidDefinition`` (INVALID_JSON_DESCRIPTION) if it is not JSON."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
@@ -86,7 +86,8 @@ def read_file(path: str | os.PathLike[str]) -> Any:
 def load(source: Mapping[str, Any] | str | os.PathLike[str]) -> Any:
     """Load a definition from a dict, JSON text, or a path to a JSON/YAML file.
 
-    A ``str`` naming an existing file is read from that file; any other ``str`` is parsed as JSON text. The result is plain data (it is not validated here: see ``sfnlocal.asl.validate``).
+    A ``str`` naming an existing file is read from that file; any other ``str`` is parsed as JSON
+    text. The result is plain data (it is not validated here: see ``sfnlocal.asl.validate``).
 
     Raises:
         InvalidDefinition: the text is not valid JSON/YAML (``INVALID_JSON_DESCRIPTION``).

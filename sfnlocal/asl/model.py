@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -55,14 +55,14 @@ __all__ = [
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
-class QueryLanguage(str, Enum):
+class QueryLanguage(StrEnum):
     """The query language of a state."""
 
     JSONPATH = "JSONPath"
     JSONATA = "JSONata"
 
 
-class Pattern(str, Enum):
+class Pattern(StrEnum):
     """A Task's integration pattern, from the Resource suffix."""
 
     REQUEST_RESPONSE = ""
