@@ -55,7 +55,7 @@ def _jackson_message(err: json.JSONDecodeError, text: str) -> str:
 
 
 def parse_definition(text: str) -> Any:
-    """Parse definition JSON text; raise ``InvalidDefinition`` (INVALID_JSON_DESCRIPTION) if it is not JSON."""
+    """Parse definition JSON text; raise ``InvalidDefinition`` (INVALID_JSON_DESCRIPTION) if not JSON."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
