@@ -26,6 +26,7 @@ setup(
         "test": [
             "pytest>=8.0",
             "pytest-asyncio>=0.23",
+            "pytest-timeout>=2.2",
             "hypothesis>=6.100",
             "mypy>=1.10",
             "ruff>=0.5",
@@ -34,6 +35,7 @@ setup(
         "dev": [
             "pytest>=8.0",
             "pytest-asyncio>=0.23",
+            "pytest-timeout>=2.2",
             "hypothesis>=6.100",
             "mypy>=1.10",
             "ruff>=0.5",
