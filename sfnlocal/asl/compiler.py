@@ -144,7 +144,7 @@ def _int_or_dynamic(
 ) -> tuple[Any, Path | JsonataValue | None]:
     """A numeric field with a JSONPath ``<key>Path`` twin or a JSONata ``{% %}`` form."""
     value = body.get(key)
-    if is_jsonata_string(value):
+    if language is QL.JSONATA and is_jsonata_string(value):
         return None, compile_jsonata_value(value, key)
     path = body.get(key + "Path")
     return _integral(value), (compile_reference_path(path) if path is not None else None)
@@ -157,9 +157,14 @@ def _integral(value: Any) -> Any:
     return value
 
 
-def _str_or_jsonata(body: Mapping[str, Any], key: str) -> str | JsonataValue | None:
+def _str_or_jsonata(
+    body: Mapping[str, Any], key: str, language: m.QueryLanguage
+) -> str | JsonataValue | None:
+    """A string field that is a JSONata expression in JSONata states and a literal otherwise."""
     value = body.get(key)
-    return compile_jsonata_value(value, key) if is_jsonata_string(value) else value
+    if language is QL.JSONATA and is_jsonata_string(value):
+        return compile_jsonata_value(value, key)
+    return value
 
 
 def _path_or_call(text: str | None) -> Path | Call | None:
@@ -255,13 +260,13 @@ def _choice(body: Mapping[str, Any], common: dict[str, Any], scope: _Scope) -> m
 
 def _wait(body: Mapping[str, Any], common: dict[str, Any], scope: _Scope) -> m.State:
     seconds = body.get("Seconds")
+    if common["query_language"] is QL.JSONATA and is_jsonata_string(seconds):
+        seconds = compile_jsonata_value(seconds, "Seconds")
     return m.WaitState(
         **common,
-        seconds=(
-            compile_jsonata_value(seconds, "Seconds") if is_jsonata_string(seconds) else _integral(seconds)
-        ),
+        seconds=_integral(seconds),
         seconds_path=_ref(body, "SecondsPath"),
-        timestamp=_str_or_jsonata(body, "Timestamp"),
+        timestamp=_str_or_jsonata(body, "Timestamp", common["query_language"]),
         timestamp_path=_ref(body, "TimestampPath"),
     )
 
@@ -275,8 +280,8 @@ def _fail(body: Mapping[str, Any], common: dict[str, Any], scope: _Scope) -> m.S
     common["end"] = True
     return m.FailState(
         **common,
-        error=_str_or_jsonata(body, "Error"),
-        cause=_str_or_jsonata(body, "Cause"),
+        error=_str_or_jsonata(body, "Error", common["query_language"]),
+        cause=_str_or_jsonata(body, "Cause", common["query_language"]),
         error_path=_path_or_call(body.get("ErrorPath")),
         cause_path=_path_or_call(body.get("CausePath")),
     )

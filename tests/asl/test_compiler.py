@@ -73,7 +73,8 @@ def test_task_retry_catch_defaults_and_values():
     assert a.resource.pattern is Pattern.WAIT_FOR_TASK_TOKEN
     assert a.resource.history_resource == "invoke.waitForTaskToken"
     first, second = a.retry
-    assert (first.interval_seconds, first.max_attempts, first.backoff_rate, first.jitter) == (1, 3, 2.0, "NONE")
+    assert (first.interval_seconds, first.max_attempts) == (1, 3)
+    assert (first.backoff_rate, first.jitter) == (2.0, "NONE")
     assert first.max_delay_seconds is None
     assert (second.interval_seconds, second.max_attempts, second.backoff_rate) == (3, 0, 1.0)
     assert (second.max_delay_seconds, second.jitter) == (10, "FULL")
@@ -133,7 +134,8 @@ def test_parallel_and_map_blocks_and_all_states():
             {"StartAt": "B1", "States": {"B1": {"Type": "Pass", "End": True}}},
             {"StartAt": "B2", "States": {"B2": {"Type": "Pass", "End": True}}},
         ]},
-        "M": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2, "Parameters": {"v.$": "$$.Map.Item.Value"},
+        "M": {"Type": "Map", "ItemsPath": "$.items", "MaxConcurrency": 2,
+              "Parameters": {"v.$": "$$.Map.Item.Value"},
               "Iterator": {"StartAt": "I", "States": {"I": {"Type": "Pass", "End": True}}}, "End": True},
     }, start="P")
     p, mp = m.root.states["P"], m.root.states["M"]
@@ -199,3 +201,17 @@ def test_compile_definition_rejects_invalid():
 def test_compile_definition_from_json_text():
     m = compile_definition('{"StartAt": "A", "States": {"A": {"Type": "Succeed"}}}')
     assert m.start_at == "A" and m.definition["StartAt"] == "A"
+
+
+def test_jsonata_looking_strings_are_literals_in_jsonpath_states():
+    # AWS accepts "{% 1 + %}" as a plain cause in a JSONPath Fail: only JSONata states evaluate it.
+    m = machine({"A": {"Type": "Fail", "Error": "{% $x %}", "Cause": "{% 1 + %}"}})
+    a = m.root.states["A"]
+    assert (a.error, a.cause) == ("{% $x %}", "{% 1 + %}")
+
+
+def test_jsonata_strings_are_expressions_in_jsonata_states():
+    m = machine({"A": {"Type": "Wait", "Seconds": "{% 3 %}", "Next": "B"},
+                 "B": {"Type": "Fail", "Cause": "{% 'c' %}"}}, QueryLanguage="JSONata")
+    assert isinstance(m.root.states["A"].seconds, JsonataValue)
+    assert isinstance(m.root.states["B"].cause, JsonataValue)
