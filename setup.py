@@ -21,6 +21,8 @@ setup(
         "PyYAML>=6.0",
         "statelint>=3.1",
         "aiohttp>=3.9",
+        # The adapter uses a few of the library's internals: stay on the minor version we tested.
+        "jsonata-python>=0.7.1,<0.8",
     ],
     extras_require={
         "test": [

@@ -26,6 +26,7 @@ from sfnlocal.asl.loader import parse_definition
 from sfnlocal.asl.statelint_bridge import statelint_diagnostics
 from sfnlocal.asl.validate_fields import BRANCH, PROCESSOR, ROOT
 from sfnlocal.asl.validate_flow import Block, check_names, check_scopes, check_transitions
+from sfnlocal.asl.validate_jsonata import check_jsonata
 from sfnlocal.asl.validate_states import check_state
 from sfnlocal.asl.validate_values import (
     JSONATA,
@@ -100,6 +101,7 @@ def _schema_phase(report: Report, definition: Any) -> list[Block] | None:
     walker.block(definition, "", None, False)
     check_names(report, walker.blocks)
     check_scopes(report, walker.blocks)
+    check_jsonata(report, definition)
     return walker.blocks
 
 
