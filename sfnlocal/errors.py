@@ -3,14 +3,14 @@
 ::
 
     SfnLocalError
-    ├── ServiceError             an API call AWS would refuse: ``code`` (``ExecutionDoesNotExist``...) + message
-    ├── InvalidDefinition        a definition AWS would reject; carries Diagnostics (JSON-pointer locations)
-    └── StatesError              a runtime error with AWS's name and cause (``States.Runtime``, ``MyError``...)
-        └── (raised by states, integrations and expressions; caught by Retry/Catch)
-
-    EvaluationError              raised by expression evaluation without knowing the state; the state
-                                 runner turns it into a StatesError with AWS's cause prefix
-                                 ``An error occurred while executing the state '<S>' (entered at the event id #<N>). ``
+    ├── ServiceError         an API call AWS would refuse: ``code`` (``ExecutionDoesNotExist``) + message
+    ├── InvalidDefinition    a definition AWS would reject; carries Diagnostics (JSON-pointer locations)
+    ├── StatesError          a runtime error with AWS's name and cause (``States.Runtime``, ``MyError``)
+    │                        raised by states, integrations and expressions; caught by Retry/Catch
+    └── EvaluationError      raised by expression evaluation without knowing the state; the state
+                             runner turns it into a StatesError with AWS's cause prefix
+                             ``An error occurred while executing the state '<S>' (entered at the
+                             event id #<N>). ``
 
 Translation to wire shapes (``{"__type": ..., "message": ...}``) happens only at the edges (API, CLI).
 """
@@ -51,7 +51,7 @@ class ServiceError(SfnLocalError):
         super().__init__(f"{code}: {message}")
 
 
-class InvalidDefinition(SfnLocalError):  # noqa: N818 - AWS's exception name
+class InvalidDefinition(SfnLocalError):
     """A state machine definition that AWS would reject at CreateStateMachine.
 
     Attributes:

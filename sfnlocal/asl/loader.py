@@ -17,7 +17,7 @@ import yaml
 from sfnlocal.asl.diagnostics import INVALID_JSON_DESCRIPTION, Diagnostic
 from sfnlocal.errors import InvalidDefinition
 
-__all__ = ["load", "parse_definition", "read_file"]
+__all__ = ["jackson_message", "load", "parse_definition", "read_file"]
 
 _SOURCE_EXCERPT = 500
 
@@ -29,8 +29,8 @@ def _char_description(text: str, pos: int) -> str:
     return f"'{ch}' (code {ord(ch)})"
 
 
-def _jackson_message(err: json.JSONDecodeError, text: str) -> str:
-    """Reword a Python JSON error in Jackson's vocabulary, keeping line and column."""
+def jackson_message(err: json.JSONDecodeError, text: str) -> str:
+    """Reword a Python JSON error in the vocabulary of Jackson (AWS's parser), keeping line and column."""
     found = _char_description(text, err.pos)
     msg = err.msg
     if err.pos >= len(text):
@@ -59,7 +59,7 @@ def parse_definition(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as err:
-        diag = Diagnostic(INVALID_JSON_DESCRIPTION, _jackson_message(err, text))
+        diag = Diagnostic(INVALID_JSON_DESCRIPTION, jackson_message(err, text))
         raise InvalidDefinition([diag]) from None
 
 

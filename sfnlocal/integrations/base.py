@@ -1,0 +1,252 @@
+"""The integration seam: how a Task state reaches the service behind its ``Resource``.
+
+An integration is an object with one async method, ``invoke(request)``: it receives everything it
+needs in one ``TaskRequest`` (the parsed resource, the effective parameters, the pattern, the task
+token, the timeouts and a ``TaskContext`` with the engine's services) and returns the task's JSON
+result or raises ``StatesError`` with AWS's error name and cause. The Task state owns everything
+around the call: history events, retries, timeouts and heartbeats, size checks, Catch.
+
+A ``Registry`` maps resources to integrations. ``resolve`` tries, in order:
+
+1. the exact ARN (``arn:aws:states:::dynamodb:putItem``, a function ARN...), so a test can mock one
+   resource without touching the rest;
+2. ``<service>:<action><suffix>`` for optimized and SDK integrations (``lambda:invoke``,
+   ``sqs:sendMessage.waitForTaskToken``, ``aws-sdk:s3:getObject``): each pattern is a separate key,
+   because waiting for a token or a job is part of what the integration does;
+3. the resource kind for ARNs that name a thing (``lambda`` for function ARNs, ``activity``).
+
+A fresh registry serves local Python functions as Lambda functions (``register_lambda``) through
+both Task forms (function ARN and ``arn:aws:states:::lambda:invoke``).
+
+Integrations that change the parameters AWS records (optimized integrations silently drop fields
+they do not support) also implement ``PreparesParameters``; the Task state applies it before
+recording ``TaskScheduled``.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from sfnlocal.asl.model import Pattern, Resource
+from sfnlocal.errors import EvaluationError
+from sfnlocal.integrations.lambda_ import LambdaDirect, LambdaFunctions, LambdaInvoke
+
+if TYPE_CHECKING:
+    from sfnlocal.engine.clock import Clock
+    from sfnlocal.engine.runtime import ExecutionRuntime
+
+__all__ = [
+    "AttemptHooks",
+    "Integration",
+    "PreparesParameters",
+    "RandomTokens",
+    "Registry",
+    "TaskContext",
+    "TaskRequest",
+    "TokenIssuer",
+    "UnknownResource",
+]
+
+
+class AttemptHooks(Protocol):
+    """What an integration may tell the Task state while an attempt runs."""
+
+    def started(self, details: dict[str, Any] | None = None) -> None:
+        """The work has started (records ``*Started``; arms TimeoutSeconds/HeartbeatSeconds)."""
+        ...
+
+    def submitted(self, output: Any) -> None:
+        """A job or callback request was accepted: record ``TaskSubmitted`` with the API output."""
+        ...
+
+    def heartbeat(self) -> None:
+        """The worker is alive: restart the HeartbeatSeconds clock (no history event)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class TaskContext:
+    """The engine's services as one attempt of a Task state sees them.
+
+    Attributes:
+        runtime: the execution's runtime (identity, clock, rng, engine, settings).
+        state_name: the Task state's name.
+        hooks: the attempt's event hooks (see ``AttemptHooks``).
+    """
+
+    runtime: ExecutionRuntime
+    state_name: str
+    hooks: AttemptHooks
+
+    @property
+    def clock(self) -> Clock:
+        """The engine's clock (virtual in tests)."""
+        return self.runtime.clock
+
+    @property
+    def engine(self) -> Any:
+        """The ``Engine`` running the execution (None when a runtime is used on its own)."""
+        return self.runtime.engine
+
+    @property
+    def region(self) -> str:
+        """The execution's region."""
+        return self.runtime.identity.region
+
+    @property
+    def account(self) -> str:
+        """The execution's account id."""
+        return self.runtime.identity.account
+
+    @property
+    def execution_arn(self) -> str:
+        """The execution's ARN."""
+        return self.runtime.identity.execution_arn
+
+    def started(self, details: dict[str, Any] | None = None) -> None:
+        """Shortcut for ``hooks.started``."""
+        self.hooks.started(details)
+
+    def submitted(self, output: Any) -> None:
+        """Shortcut for ``hooks.submitted``."""
+        self.hooks.submitted(output)
+
+    def heartbeat(self) -> None:
+        """Shortcut for ``hooks.heartbeat``."""
+        self.hooks.heartbeat()
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRequest:
+    """One attempt of a Task state, as handed to its integration.
+
+    Attributes:
+        resource: the parsed ``Resource``.
+        parameters: the effective parameters (JSONPath ``Parameters`` output, or the effective input
+            when there is none); for a Lambda function ARN this is the function's payload.
+        pattern: the integration pattern (``resource.pattern``).
+        task_token: the attempt's task token (``.waitForTaskToken``, ``.sync``, activities) or None.
+        timeout_seconds: the effective ``TimeoutSeconds``, None when not set.
+        heartbeat_seconds: the effective ``HeartbeatSeconds``, None when not set.
+        credentials: the evaluated ``Credentials`` (``{"RoleArn": ...}``), None when not set.
+        context: the engine's services and the attempt's hooks.
+    """
+
+    resource: Resource
+    parameters: Any
+    pattern: Pattern
+    context: TaskContext
+    task_token: str | None = None
+    timeout_seconds: int | None = None
+    heartbeat_seconds: int | None = None
+    credentials: Mapping[str, Any] | None = None
+
+
+class Integration(Protocol):
+    """A service behind Task resources."""
+
+    async def invoke(self, request: TaskRequest) -> Any:
+        """Do the work of one attempt and return the task result (a JSON value).
+
+        Raises:
+            StatesError: the task failed, with AWS's error name and cause.
+        """
+        ...
+
+
+@runtime_checkable
+class PreparesParameters(Protocol):
+    """Optional: an integration that rewrites its parameters before AWS records them."""
+
+    def prepare(self, parameters: Any) -> Any:
+        """The parameters as recorded in ``TaskScheduled`` and passed to ``invoke``."""
+        ...
+
+
+class TokenIssuer(Protocol):
+    """Makes task tokens (``$$.Task.Token``) for attempts that wait for a callback."""
+
+    def issue(self, runtime: ExecutionRuntime, state_name: str) -> str:
+        """A new token, unique within the engine."""
+        ...
+
+
+class RandomTokens:
+    """Opaque tokens drawn from the execution's (seedable) random source."""
+
+    def issue(self, runtime: ExecutionRuntime, state_name: str) -> str:
+        """A base64 token of 64 random bytes (AWS's tokens are long opaque strings too)."""
+        raw = runtime.rng.getrandbits(512).to_bytes(64, "big")
+        return "AQ" + base64.b64encode(raw).decode("ascii")
+
+
+class UnknownResource(EvaluationError):
+    """No integration serves a resource; the Task state reports it as ``States.Runtime``."""
+
+    def __init__(self, resource: Resource) -> None:
+        super().__init__(
+            "States.Runtime",
+            f"The resource '{resource.arn}' has no local integration. "
+            "Register one with Registry.register().",
+        )
+        self.resource = resource
+
+
+@dataclass(slots=True)
+class Registry:
+    """Integrations by resource (see the module docstring for the lookup order).
+
+    Attributes:
+        lambdas: the local Lambda functions served by both Lambda Task forms.
+        tokens: the task-token issuer.
+    """
+
+    lambdas: LambdaFunctions = field(default_factory=LambdaFunctions)
+    tokens: TokenIssuer = field(default_factory=RandomTokens)
+    _by_key: dict[str, Integration] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_key.setdefault("lambda", LambdaDirect(self.lambdas))
+        self._by_key.setdefault("lambda:invoke", LambdaInvoke(self.lambdas))
+
+    def register(self, key: str, integration: Integration) -> None:
+        """Serve ``key`` with ``integration``.
+
+        Args:
+            key: a full resource ARN, ``<service>:<action>[.sync|.sync:2|.waitForTaskToken]``
+                (``sqs:sendMessage``, ``aws-sdk:s3:getObject``), or ``lambda``/``activity``.
+            integration: the object whose ``invoke`` runs the task.
+        """
+        self._by_key[key] = integration
+
+    def register_lambda(
+        self, name_or_arn: str, handler: Callable[..., Any], *, inline: bool = False,
+        timeout: float = 3.0,
+    ) -> None:
+        """Serve a Python callable ``handler(event, context)`` as a Lambda function.
+
+        See ``LambdaFunctions.register`` for the arguments.
+        """
+        self.lambdas.register(name_or_arn, handler, inline=inline, timeout=timeout)
+
+    def resolve(self, resource: Resource) -> Integration:
+        """The integration that serves ``resource``.
+
+        Raises:
+            UnknownResource: nothing is registered for it.
+        """
+        by_key = self._by_key
+        for key in _keys(resource):
+            integration = by_key.get(key)
+            if integration is not None:
+                return integration
+        raise UnknownResource(resource)
+
+
+def _keys(resource: Resource) -> tuple[str, ...]:
+    if resource.kind in ("lambda", "activity"):
+        return resource.arn, resource.kind
+    return resource.arn, f"{resource.service}:{resource.history_resource}"

@@ -1,0 +1,450 @@
+"""Local Python functions served as AWS Lambda functions, for both Lambda Task forms.
+
+Register a callable ``handler(event, context)`` (plain or ``async``) under a function name or ARN;
+Task states then reach it through
+
+- a function ARN (``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]``): the
+  payload is the effective input, the result is the function's return value (``LambdaDirect``);
+- ``arn:aws:states:::lambda:invoke``: parameters ``FunctionName``, ``Payload``, ``InvocationType``,
+  ``Qualifier``, ``LogType``, ``ClientContext``; the result is the Invoke response
+  ``{ExecutedVersion, Payload, SdkHttpMetadata, SdkResponseMetadata, StatusCode[, LogResult]}``
+  (``LambdaInvoke``).
+
+What crosses the boundary is JSON text, as with the real service: the function receives a fresh
+value parsed from the payload text, and its return value is serialised the way the Python Lambda
+runtime does (``bytes`` are sent as they are; values ``json`` cannot encode fail with
+``Runtime.MarshalError``). An exception becomes the runtime's error payload ``{errorMessage,
+errorType, requestId, stackTrace}``; the error name is ``errorType`` and the cause is that payload
+as JSON text: with Python's ``", "``/``": "`` separators for a function ARN (the runtime's own
+text), compact for ``lambda:invoke`` (Step Functions re-encodes it).
+
+Where it runs: ``async`` handlers run on the engine's event loop. Plain handlers run in a worker
+thread while the clock is held still (``clock.busy()``), so a virtual clock does not jump past a
+deadline while real work happens; ``inline=True`` calls them on the loop instead (deterministic and
+cheaper, for small pure functions). The function's own ``timeout`` only feeds
+``context.get_remaining_time_in_millis()``; it is not enforced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import json
+import traceback
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from email.utils import formatdate
+from typing import TYPE_CHECKING, Any
+
+from sfnlocal.errors import StatesError
+
+if TYPE_CHECKING:
+    from sfnlocal.integrations.base import TaskRequest
+
+__all__ = [
+    "FunctionRef",
+    "Invocation",
+    "LambdaContext",
+    "LambdaDirect",
+    "LambdaFunction",
+    "LambdaFunctions",
+    "LambdaInvoke",
+    "parse_function_name",
+]
+
+_LATEST = "$LATEST"
+_NO_TYPE_CAUSE = (
+    "The cause could not be determined because Lambda did not return an error type. "
+    "Returned payload: "
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRef:
+    """A function as a caller names it: name, optional qualifier, and where it lives."""
+
+    name: str
+    qualifier: str | None = None
+    region: str | None = None
+    account: str | None = None
+
+    def arn(self, region: str, account: str) -> str:
+        """The function ARN, with the qualifier when there is one."""
+        where = f"{self.region or region}:{self.account or account}"
+        base = f"arn:aws:lambda:{where}:function:{self.name}"
+        return f"{base}:{self.qualifier}" if self.qualifier else base
+
+
+def parse_function_name(text: str) -> FunctionRef:
+    """Parse a ``FunctionName``: a name, ``name:qualifier``, a partial or a full ARN."""
+    parts = text.split(":")
+    if text.startswith("arn:") and len(parts) >= 7 and parts[5] == "function":
+        return FunctionRef(parts[6], _part(parts, 7), parts[3] or None, parts[4] or None)
+    if len(parts) >= 3 and parts[1] == "function":
+        return FunctionRef(parts[2], _part(parts, 3), None, parts[0] or None)
+    if len(parts) == 2:
+        return FunctionRef(parts[0], parts[1] or None)
+    return FunctionRef(text)
+
+
+def _part(parts: list[str], index: int) -> str | None:
+    return parts[index] or None if len(parts) > index else None
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaFunction:
+    """A registered function.
+
+    Attributes:
+        name: the function name.
+        qualifier: the version or alias it was registered under (None: serves every qualifier).
+        handler: the Python callable ``handler(event, context)``.
+        is_async: True when ``handler`` is a coroutine function.
+        inline: run a plain handler on the event loop instead of a worker thread.
+        timeout: the function's configured timeout in seconds (for the context object only).
+    """
+
+    name: str
+    qualifier: str | None
+    handler: Callable[..., Any]
+    is_async: bool
+    inline: bool = False
+    timeout: float = 3.0
+
+
+@dataclass(slots=True)
+class LambdaContext:
+    """The ``context`` argument of a handler (the attributes of AWS's Python runtime)."""
+
+    function_name: str
+    function_version: str
+    invoked_function_arn: str
+    aws_request_id: str
+    log_group_name: str
+    log_stream_name: str
+    memory_limit_in_mb: int = 128
+    deadline: float = 0.0
+    clock: Any = field(default=None, repr=False)
+
+    def get_remaining_time_in_millis(self) -> int:
+        """Milliseconds left before the function's configured timeout (on the engine's clock)."""
+        now = self.clock.now() if self.clock is not None else self.deadline
+        return max(0, int((self.deadline - now) * 1000))
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """What one invocation returned.
+
+    Attributes:
+        request_id: the invocation's request id.
+        version: the executed version (``$LATEST`` or a version number).
+        payload: the response payload text (the result, or the error payload the runtime wrote).
+        error: the parsed error payload when the function failed (``FunctionError``), else None.
+    """
+
+    request_id: str
+    version: str
+    payload: str
+    error: dict[str, Any] | None = None
+
+
+class LambdaFunctions:
+    """The local functions, by name and qualifier."""
+
+    def __init__(self) -> None:
+        self._functions: dict[tuple[str, str | None], LambdaFunction] = {}
+
+    def register(
+        self, name_or_arn: str, handler: Callable[..., Any], *, inline: bool = False,
+        timeout: float = 3.0,
+    ) -> LambdaFunction:
+        """Serve ``handler(event, context)`` as the function ``name_or_arn``.
+
+        Args:
+            name_or_arn: a function name, ``name:qualifier``, or a (partial) function ARN. Without a
+                qualifier the function serves every qualifier of that name.
+            handler: a plain or ``async`` callable taking ``(event, context)``.
+            inline: run a plain handler on the event loop (no worker thread).
+            timeout: the configured timeout reported by ``context.get_remaining_time_in_millis()``.
+        """
+        ref = parse_function_name(name_or_arn)
+        function = LambdaFunction(ref.name, ref.qualifier, handler,
+                                  inspect.iscoroutinefunction(handler), inline, timeout)
+        self._functions[(ref.name, ref.qualifier)] = function
+        return function
+
+    def find(self, ref: FunctionRef) -> LambdaFunction | None:
+        """The function serving ``ref``: an exact qualifier match, else the unqualified one."""
+        found = self._functions.get((ref.name, ref.qualifier))
+        if found is None and ref.qualifier is not None:
+            found = self._functions.get((ref.name, None))
+        return found
+
+    async def invoke(self, ref: FunctionRef, event_text: str, request: TaskRequest) -> Invocation:
+        """Invoke the function ``ref`` with the payload ``event_text``.
+
+        Raises:
+            StatesError: ``Lambda.ResourceNotFoundException`` when no function serves ``ref``.
+        """
+        ctx = request.context
+        request_id = _request_id(ctx.runtime.rng)
+        function = self.find(ref)
+        if function is None:
+            raise _not_found(ref.arn(ctx.region, ctx.account), request_id)
+        version = _executed_version(ref.qualifier)
+        context = _lambda_context(function, ref, version, request_id, request)
+        payload, error = await _run(function, json.loads(event_text), context, ctx.clock)
+        return Invocation(request_id, version, payload, error)
+
+
+def _request_id(rng: Any) -> str:
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def _executed_version(qualifier: str | None) -> str:
+    return qualifier if qualifier is not None and qualifier.isdigit() else _LATEST
+
+
+def _not_found(arn: str, request_id: str) -> StatesError:
+    return StatesError(
+        "Lambda.ResourceNotFoundException",
+        f"Function not found: {arn} (Service: AWSLambda; Status Code: 404; Error Code: "
+        f"ResourceNotFoundException; Request ID: {request_id}; Proxy: null)",
+    )
+
+
+def _lambda_context(
+    function: LambdaFunction, ref: FunctionRef, version: str, request_id: str, request: TaskRequest
+) -> LambdaContext:
+    ctx = request.context
+    now = ctx.clock.now()
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y/%m/%d")
+    return LambdaContext(
+        function_name=function.name, function_version=version,
+        invoked_function_arn=ref.arn(ctx.region, ctx.account), aws_request_id=request_id,
+        log_group_name=f"/aws/lambda/{function.name}",
+        log_stream_name=f"{stamp}/[{version}]{request_id.replace('-', '')}",
+        deadline=now + function.timeout, clock=ctx.clock,
+    )
+
+
+# -- running a handler ----------------------------------------------------------------------------
+
+_Outcome = tuple[str, dict[str, Any] | None]
+
+
+async def _run(
+    function: LambdaFunction, event: Any, context: LambdaContext, clock: Any
+) -> _Outcome:
+    if function.is_async:
+        return await _call_async(function.handler, event, context)
+    if function.inline:
+        return _call_sync(function.handler, event, context)
+    async with clock.busy():
+        return await asyncio.to_thread(_call_sync, function.handler, event, context)
+
+
+def _call_sync(handler: Callable[..., Any], event: Any, context: LambdaContext) -> _Outcome:
+    # The traceback of an exception caught here starts at this frame: [1:] is the user's code.
+    try:
+        result = handler(event, context)
+    except Exception as exc:
+        return _error_outcome(exc, context.aws_request_id)
+    return _serialise(result, context.aws_request_id)
+
+
+async def _call_async(handler: Callable[..., Any], event: Any, context: LambdaContext) -> _Outcome:
+    try:
+        result = await handler(event, context)
+    except Exception as exc:
+        return _error_outcome(exc, context.aws_request_id)
+    return _serialise(result, context.aws_request_id)
+
+
+def _error_outcome(exc: BaseException, request_id: str) -> _Outcome:
+    frames = traceback.extract_tb(exc.__traceback__)[1:]
+    return _error(str(exc), type(exc).__name__, request_id, traceback.format_list(frames))
+
+
+def _error(message: str, error_type: str, request_id: str, stack: list[str]) -> _Outcome:
+    """The Python runtime's error payload, and its text as the runtime writes it."""
+    payload = {"errorMessage": message, "errorType": error_type, "requestId": request_id,
+               "stackTrace": stack}
+    return json.dumps(payload), payload
+
+
+def _serialise(result: Any, request_id: str) -> _Outcome:
+    if isinstance(result, bytes | bytearray):
+        return bytes(result).decode("utf-8", "replace"), None
+    try:
+        return json.dumps(result, default=_decimal), None
+    except (TypeError, ValueError) as exc:
+        return _error(f"Unable to marshal response: {exc}", "Runtime.MarshalError", request_id, [])
+
+
+def _decimal(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# -- the two Task forms ---------------------------------------------------------------------------
+
+
+def _parse_payload(text: str) -> Any:
+    """A response payload as Step Functions reads it: JSON when it parses, else the raw text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _function_error(invocation: Invocation, cause_text: str) -> StatesError:
+    error = invocation.error or {}
+    error_type = error.get("errorType")
+    if not isinstance(error_type, str) or not error_type:
+        return StatesError("Lambda.Unknown", _NO_TYPE_CAUSE + invocation.payload)
+    return StatesError(error_type, cause_text)
+
+
+class LambdaDirect:
+    """The function-ARN Task form: payload = effective input, result = the return value."""
+
+    def __init__(self, functions: LambdaFunctions) -> None:
+        self.functions = functions
+
+    async def invoke(self, request: TaskRequest) -> Any:
+        """Invoke the function named by the resource ARN.
+
+        Raises:
+            StatesError: the function's ``errorType`` with the runtime's error payload as cause, or
+                ``Lambda.ResourceNotFoundException``.
+        """
+        resource = request.resource
+        ref = parse_function_name(resource.arn)
+        invocation = await self.functions.invoke(ref, _event_text(request.parameters), request)
+        if invocation.error is not None:
+            raise _function_error(invocation, invocation.payload)
+        return _parse_payload(invocation.payload)
+
+
+def _event_text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+class LambdaInvoke:
+    """``arn:aws:states:::lambda:invoke``: Lambda's Invoke API, in Step Functions' result shape."""
+
+    def __init__(self, functions: LambdaFunctions) -> None:
+        self.functions = functions
+
+    async def invoke(self, request: TaskRequest) -> Any:
+        """Call Invoke with the task's parameters and return the Invoke response.
+
+        Raises:
+            StatesError: the function's ``errorType`` with its compact error payload as cause,
+                ``Lambda.Unknown``, ``Lambda.ResourceNotFoundException`` or
+                ``Lambda.InvalidParameterValueException``.
+        """
+        params = request.parameters if isinstance(request.parameters, dict) else {}
+        ref = _function_ref(params)
+        invocation_type = params.get("InvocationType") or "RequestResponse"
+        if invocation_type == "DryRun":
+            return _response(request, _request_id(request.context.runtime.rng), _LATEST, "", 204)
+        invocation = await self.functions.invoke(ref, _payload_text(params.get("Payload")), request)
+        if invocation_type == "Event":
+            return _response(request, invocation.request_id, invocation.version, "", 202)
+        if invocation.error is not None:
+            raise _function_error(invocation, _compact(invocation.error))
+        tail = params.get("LogType") == "Tail"
+        return _response(request, invocation.request_id, invocation.version, invocation.payload,
+                         200, tail)
+
+
+def _function_ref(params: dict[str, Any]) -> FunctionRef:
+    name = params.get("FunctionName")
+    if not isinstance(name, str) or not name:
+        raise StatesError(
+            "Lambda.InvalidParameterValueException",
+            "The parameter 'FunctionName' must be a non-empty string. (Service: AWSLambda; Status "
+            "Code: 400; Error Code: InvalidParameterValueException; Proxy: null)",
+        )
+    ref = parse_function_name(name)
+    qualifier = params.get("Qualifier")
+    if isinstance(qualifier, str) and qualifier:
+        ref = FunctionRef(ref.name, qualifier, ref.region, ref.account)
+    return ref
+
+
+def _payload_text(payload: Any) -> str:
+    """``Payload`` as sent: absent/null → ``{}``; JSON text as is; other values encoded."""
+    if payload is None:
+        return "{}"
+    if isinstance(payload, str):
+        try:
+            json.loads(payload)
+        except ValueError:
+            return _event_text(payload)
+        return payload
+    return _event_text(payload)
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _response(
+    request: TaskRequest, request_id: str, version: str, payload: str, status: int,
+    tail: bool = False,
+) -> dict[str, Any]:
+    headers = _headers(request, request_id, version, payload, tail)
+    response: dict[str, Any] = {
+        "ExecutedVersion": version,
+        "Payload": _parse_payload(payload) if payload else "",
+        "SdkHttpMetadata": {
+            "AllHttpHeaders": {key: [value] for key, value in headers.items()},
+            "HttpHeaders": headers,
+            "HttpStatusCode": status,
+        },
+        "SdkResponseMetadata": {"RequestId": request_id},
+        "StatusCode": status,
+    }
+    if tail:
+        response["LogResult"] = headers["X-Amz-Log-Result"]
+    return response
+
+
+def _headers(
+    request: TaskRequest, request_id: str, version: str, payload: str, tail: bool
+) -> dict[str, str]:
+    ctx = request.context
+    headers = {"X-Amz-Executed-Version": version}
+    if tail:
+        headers["X-Amz-Log-Result"] = _log_tail(request_id, version)
+    headers.update({
+        "x-amzn-Remapped-Content-Length": "0",
+        "Connection": "keep-alive",
+        "x-amzn-RequestId": request_id,
+        "Content-Length": str(len(payload.encode("utf-8"))),
+        "Date": formatdate(ctx.clock.now(), usegmt=True),
+        "X-Amzn-Trace-Id": _trace_id(ctx.clock.now(), ctx.runtime.rng.getrandbits(96)),
+        "Content-Type": "application/json",
+    })
+    return headers
+
+
+def _trace_id(now: float, bits: int) -> str:
+    return f"root=1-{int(now):08x}-{bits:024x};sampled=0"
+
+
+def _log_tail(request_id: str, version: str) -> str:
+    lines = (f"START RequestId: {request_id} Version: {version}\n"
+             f"END RequestId: {request_id}\n"
+             f"REPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\t"
+             "Memory Size: 128 MB\tMax Memory Used: 32 MB\t\n")
+    return base64.b64encode(lines.encode("utf-8")).decode("ascii")

@@ -1,0 +1,128 @@
+"""What Parallel and Map share: Retry of attempts, failure and abort events, Catch, result steps.
+
+The result steps are checklist §3.1 steps 5 to 9; Retry and Catch are §7.
+
+A composite state runs *attempts*: one attempt evaluates the state's input fields, records
+``<Type>StateStarted`` and runs the children. ``run_attempts`` retries failed attempts as the
+``Retry`` field says (each retry records a new ``<Type>StateStarted``), records
+``<Type>StateFailed`` once the error leaves the state (only if the last attempt got as far as
+starting), then hands the error to the first matching catcher or lets it fail the enclosing block.
+A cancellation (StopExecution, a failing sibling of an enclosing branch) records
+``<Type>StateAborted`` after the children recorded theirs, and is re-raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any, Protocol
+
+from sfnlocal.asl.model import MapState, ParallelState
+from sfnlocal.engine.frames import Frame
+from sfnlocal.engine.history import Data, HistoryLimitExceeded
+from sfnlocal.engine.runtime import ExecutionRuntime
+from sfnlocal.errors import EvaluationError, StatesError
+from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonpath import PathNotFound
+from sfnlocal.states import io, retry
+from sfnlocal.states.io import Step
+
+__all__ = [
+    "EXPRESSION_ERRORS",
+    "Attempt",
+    "copy_json",
+    "finish",
+    "input_data",
+    "output_data",
+    "run_attempts",
+]
+
+EXPRESSION_ERRORS = (EvaluationError, PathNotFound)
+"""Expression failures that ``io.translate`` turns into the StatesError AWS reports."""
+
+Composite = ParallelState | MapState
+
+
+class Attempt(Protocol):
+    """One run of a composite state's work, called with the retry count of the current visit."""
+
+    started: bool
+    """True once the attempt recorded ``<Type>StateStarted``."""
+
+    ctx: EvalContext | None
+    """The evaluation context of the attempt (for the result steps), once it has one."""
+
+    data: Data | None
+    """The result's ``Data`` (its text joined from the children's), once the attempt succeeded."""
+
+    async def __call__(self, retry_count: int) -> Any:
+        """Run the work; return the raw result (an array) or raise ``StatesError``."""
+        ...
+
+
+async def run_attempts(
+    rt: ExecutionRuntime, frame: Frame, state: Composite, attempt: Attempt
+) -> Step:
+    """Run ``attempt`` under ``Retry``; then Catch, or the result steps.
+
+    Raises:
+        StatesError: the error of the last attempt, when no catcher takes it.
+    """
+    try:
+        result = await retry.run_with_retry(rt, frame, state.retry, attempt)
+    except StatesError as err:
+        if attempt.started:
+            rt.emit(frame, state.type + "StateFailed")
+        catcher = retry.find_catcher(state.catch, err)
+        if catcher is None:
+            raise
+        return retry.apply_catcher(rt, frame, state, catcher, err)
+    except asyncio.CancelledError:
+        with contextlib.suppress(HistoryLimitExceeded):
+            rt.emit(frame, state.type + "StateAborted")
+        raise
+    assert attempt.ctx is not None  # an attempt that returns has evaluated its input
+    return finish(rt, frame, state, result, attempt.ctx, attempt.data)
+
+
+def finish(
+    rt: ExecutionRuntime, frame: Frame, state: Composite, result: Any, ctx: EvalContext,
+    data: Data | None = None,
+) -> Step:
+    """The result steps: Assign (``$`` = raw result) → ResultSelector → ResultPath → OutputPath.
+
+    ``data``: the result's ``Data``; it becomes the output's when the steps leave the result as is.
+    """
+    if state.is_jsonata:
+        raise NotImplementedError("JSONata Output/Assign of Parallel and Map arrive with JSONata")
+    assigned = io.evaluate_assign(state.assign, result, ctx)
+    if state.result_selector is not None:
+        result = state.result_selector.evaluate(result, ctx)
+    output = io.apply_result_path(state.result_path, frame.input, result)
+    output = io.apply_output_path(state.output_path, output, ctx)
+    io.commit_assign(frame, assigned)
+    io.exit_state(rt, frame, state, output, assigned, data=data)
+    return state.next, output
+
+
+def output_data(child: Frame, output: Any) -> Data:
+    """The ``Data`` of a child's output: the one its last event recorded, when it is known."""
+    known = child.input_data
+    return known if known is not None and known.value is output else Data(output)
+
+
+def input_data(frame: Frame, effective: Any, copy: Any) -> Data | None:
+    """The ``Data`` of a copy of the effective input, keeping the input's text when it is unchanged."""
+    known = frame.input_data
+    if known is None or known.value is not effective:
+        return None
+    return Data(copy, known.text)
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (objects and arrays rebuilt; scalars are immutable)."""
+    if isinstance(value, dict):
+        return {key: copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [copy_json(item) for item in value]
+    return value

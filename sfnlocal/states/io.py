@@ -1,0 +1,132 @@
+"""Input/output processing shared by the state types (checklist §3.1).
+
+Each helper is one step of AWS's processing order; the state modules call them in that order.
+Expression failures surface as ``EvaluationError``/``PathNotFound`` and are translated by
+``translate`` into the ``StatesError`` AWS reports, with the state prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias
+
+from sfnlocal.asl.model import State
+from sfnlocal.engine.frames import Frame
+from sfnlocal.engine.history import MAX_PAYLOAD_BYTES, Data
+from sfnlocal.engine.runtime import ExecutionRuntime
+from sfnlocal.errors import EvaluationError, StatesError, cause_prefix
+from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonpath import Path, PathNotFound, PathTypeError
+from sfnlocal.expressions.templates import Template
+
+__all__ = [
+    "RUNTIME",
+    "Step",
+    "apply_input_path",
+    "apply_output_path",
+    "apply_result_path",
+    "commit_assign",
+    "enter",
+    "evaluate_assign",
+    "exit_state",
+    "translate",
+]
+
+RUNTIME = "States.Runtime"
+
+Step: TypeAlias = tuple[str | None, Any]
+"""What a state handler returns: the next state's name (None at the end of a block) and the output."""
+
+
+def enter(rt: ExecutionRuntime, frame: Frame, state: State) -> int:
+    """Record ``<Type>StateEntered`` with the raw input; remember its id for causes."""
+    data = frame.data_of(frame.input)
+    event_id = rt.emit(frame, state.type + "StateEntered", {"name": state.name, "input": data})
+    frame.entered_event = event_id
+    return event_id
+
+
+def exit_state(
+    rt: ExecutionRuntime, frame: Frame, state: State, output: Any,
+    assigned: dict[str, Any] | None = None, task_result: bool = False, data: Data | None = None,
+) -> None:
+    """Check the output size and record ``<Type>StateExited``.
+
+    AWS keeps the JSON text of a value that a state passes on unchanged (a raw input's spacing
+    survives a Pass without fields), so an output that *is* the state's input reuses the input's
+    ``Data``; ``data`` may supply the text of a composed output (``Data.array``). The output's
+    ``Data`` is kept on the frame: the next state's entered event shares it.
+    """
+    if data is None or data.value is not output:
+        data = frame.data_of(output)
+    if data.size > MAX_PAYLOAD_BYTES:
+        raise data_limit_error(state.name)
+    frame.input_data = data
+    details: dict[str, Any] = {"name": state.name, "output": data}
+    if assigned:
+        details["assigned_variables"] = assigned
+    rt.emit(frame, state.type + "StateExited", details)
+
+
+def data_limit_error(source: str) -> StatesError:
+    """AWS's ``States.DataLimitExceeded`` for a result from ``source`` (state, ARN or service)."""
+    return StatesError(
+        "States.DataLimitExceeded",
+        f"The state/task '{source}' returned a result with a size exceeding "
+        "the maximum number of bytes service limit.",
+    )
+
+
+def apply_input_path(path: Path | None, data: Any, ctx: EvalContext) -> Any:
+    """``InputPath``: None (``null``) gives ``{}``."""
+    if path is None:
+        return {}
+    return path.evaluate(data, ctx)
+
+
+def apply_output_path(path: Path | None, data: Any, ctx: EvalContext) -> Any:
+    """``OutputPath``: None (``null``) gives ``{}``."""
+    if path is None:
+        return {}
+    return path.evaluate(data, ctx)
+
+
+def apply_result_path(path: Path | None, raw_input: Any, result: Any) -> Any:
+    """``ResultPath``: None (``null``) keeps the raw input; otherwise place the result in it.
+
+    Raises:
+        StatesError: ``States.ResultPathMatchFailure`` when the raw input cannot hold the path
+            (e.g. ``$.x`` into a string); an ordinary error, so a Catch may take it.
+    """
+    if path is None:
+        return raw_input
+    try:
+        return path.assign(raw_input, result)
+    except PathTypeError as exc:
+        raise StatesError(exc.error, exc.message) from None
+
+
+def evaluate_assign(assign: Any, data: Any, ctx: EvalContext) -> dict[str, Any] | None:
+    """Evaluate an ``Assign`` block (all right-hand sides first, with entry-time variables)."""
+    if assign is None:
+        return None
+    if isinstance(assign, Template):
+        values = assign.evaluate(data, ctx)
+        return values if isinstance(values, dict) else None
+    raise NotImplementedError("JSONata Assign arrives with the JSONata issue")
+
+
+def commit_assign(frame: Frame, values: dict[str, Any] | None) -> None:
+    """Make assigned values visible to the following states (into this frame's scope)."""
+    if values:
+        frame.variables.update(values)
+
+
+def translate(exc: Exception, state: State, frame: Frame) -> StatesError:
+    """Turn an expression failure into the StatesError AWS reports inside ``state``."""
+    if isinstance(exc, StatesError):
+        return exc
+    if isinstance(exc, EvaluationError):
+        return exc.at(state.name, frame.entered_event)
+    if isinstance(exc, PathNotFound):
+        return StatesError(RUNTIME, cause_prefix(state.name, frame.entered_event) + exc.message)
+    raise exc

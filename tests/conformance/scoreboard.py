@@ -1,0 +1,202 @@
+"""The conformance scoreboard: how many recorded AWS executions the engine reproduces, per level.
+
+``render`` turns graded ``CaseResult``s into ``docs/conformance.md``; ``summary_line`` is the
+one-line form printed at the end of a pytest run. Regenerate by hand with::
+
+    python tests/conformance/scoreboard.py
+
+(``test_executions.py::test_scoreboard`` does the same on every full test run.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from runner import (
+    FULL,
+    LEVELS,
+    REPO_ROOT,
+    CaseResult,
+    case_group,
+    execution_cases,
+    has_history,
+    run_case,
+)
+
+__all__ = ["DOC_PATH", "Tally", "render", "run_all", "summary_line", "write"]
+
+DOC_PATH = REPO_ROOT / "docs" / "conformance.md"
+
+LEVEL_TEXT = {
+    "status": "the final status (SUCCEEDED, FAILED, TIMED_OUT...)",
+    "output": "the execution output, or error and cause, as JSON values",
+    "types": "the sequence of history event types (cases that recorded a history)",
+    FULL: "everything recorded: outcome, every history event with all its details, "
+    "DescribeExecution / StartSyncExecution responses",
+}
+
+
+class Tally:
+    """Matches per level over a set of results.
+
+    The ``types`` level counts only the cases that recorded a history; the others count every case.
+    """
+
+    def __init__(self, results: Sequence[CaseResult]) -> None:
+        self.results = results
+        self.matched = {level: sum(r.matches(level) for r in self._pool(level)) for level in LEVELS}
+        self.total = {level: len(self._pool(level)) for level in LEVELS}
+
+    def _pool(self, level: str) -> list[CaseResult]:
+        if level == "types":
+            return [r for r in self.results if has_history(r.case)]
+        return list(self.results)
+
+    def ratio(self, level: str) -> str:
+        """``matched/total`` for a level."""
+        return f"{self.matched[level]}/{self.total[level]}"
+
+    def percent(self, level: str = FULL) -> float:
+        """The share of matching cases at ``level``, in percent."""
+        total = self.total[level]
+        return 100.0 * self.matched[level] / total if total else 0.0
+
+
+def summary_line(results: Sequence[CaseResult]) -> str:
+    """``conformance executions (pure, JSONPath): status a/n, ..., full d/n (p%)``."""
+    tally = Tally(results)
+    levels = ", ".join(f"{level} {tally.ratio(level)}" for level in LEVELS)
+    return f"conformance executions (pure, JSONPath): {levels} ({tally.percent():.1f}%)"
+
+
+def _groups(results: Iterable[CaseResult]) -> dict[str, list[CaseResult]]:
+    groups: dict[str, list[CaseResult]] = defaultdict(list)
+    for result in results:
+        groups[case_group(result.case)].append(result)
+    return dict(sorted(groups.items(), key=lambda item: (-len(item[1]), item[0])))
+
+
+def _level_table(tally: Tally) -> list[str]:
+    lines = ["| level | compares | matching | share |", "|---|---|---|---|"]
+    for level in LEVELS:
+        share = f"{tally.percent(level):.1f}%"
+        lines.append(f"| {level} | {LEVEL_TEXT[level]} | {tally.ratio(level)} | {share} |")
+    return lines
+
+
+def _group_table(groups: Mapping[str, list[CaseResult]]) -> list[str]:
+    header = " | ".join(LEVELS)
+    lines = [f"| group | cases | {header} |", "|---|---" + "|---" * len(LEVELS) + "|"]
+    for name, members in groups.items():
+        tally = Tally(members)
+        cells = " | ".join(tally.ratio(level) for level in LEVELS)
+        lines.append(f"| {name} | {len(members)} | {cells} |")
+    return lines
+
+
+def short_id(case_id: str) -> str:
+    """The case id without its LocalStack prefix (``tests/aws/services/stepfunctions/v2/``)."""
+    return case_id.split("/stepfunctions/v2/", 1)[-1]
+
+
+def _not_run(results: Sequence[CaseResult]) -> list[str]:
+    skipped = [r for r in results if r.skipped is not None]
+    crashed = [r for r in results if r.crash is not None]
+    return [
+        f"Not run (the engine lacks an API or state type): {len(skipped)}. "
+        f"Crashed or hung: {len(crashed)}. Both count as not matching.",
+    ]
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ").replace("`", "'")
+
+
+def _failure_lines(groups: Mapping[str, list[CaseResult]], known: Mapping[str, str]) -> list[str]:
+    lines: list[str] = []
+    for name, members in groups.items():
+        failing = [r for r in members if not r.matches(FULL)]
+        if not failing:
+            continue
+        lines += ["", f"### {name} ({len(failing)})", ""]
+        for result in failing:
+            why = known.get(result.id)
+            label = f"**known**: {why} — " if why else ""
+            detail = _escape(result.reason(FULL, limit=2))
+            lines.append(f"- `{_escape(short_id(result.id))}`: {label}{detail}")
+    return lines or ["", "None."]
+
+
+def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None) -> str:
+    """The Markdown text of ``docs/conformance.md``.
+
+    Args:
+        results: every graded case.
+        known: case id → the reason recorded in the known-failures table of the tests.
+    """
+    tally = Tally(results)
+    groups = _groups(results)
+    lines = [
+        "# Conformance scoreboard",
+        "",
+        "Generated by `tests/conformance/scoreboard.py` from the cases recorded against AWS in",
+        "`../shared/conformance` (do not edit by hand; `pytest tests/conformance` or",
+        "`python tests/conformance/scoreboard.py` regenerates it).",
+        "",
+        f"Scope: the {len(results)} `execution` cases of category `pure` (Step Functions only)",
+        "that do not use JSONata. Each runs on the Engine with the recorded state machine name,",
+        "type, role, definition text, execution name and input, on a virtual clock, and is",
+        "compared with `compare.compare_case`.",
+        "",
+        f"**{summary_line(results)}**",
+        "",
+        *_not_run(results),
+        "",
+        "## Levels",
+        "",
+        *_level_table(tally),
+        "",
+        "## By group (case-id prefix)",
+        "",
+        *_group_table(groups),
+        "",
+        "## Cases not matching at the full level",
+        *_failure_lines(groups, known or {}),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def write(results: Sequence[CaseResult], known: Mapping[str, str] | None = None,
+          path: Path = DOC_PATH) -> None:
+    """Write the scoreboard to ``path`` (``docs/conformance.md``), only if its text changed."""
+    text = render(results, known)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+async def run_all() -> list[CaseResult]:
+    """Run and grade every case, one after the other."""
+    return [await run_case(case) for case in execution_cases()]
+
+
+def main() -> int:
+    """Regenerate ``docs/conformance.md`` and print the one-line scoreboard."""
+    from test_executions import KNOWN_FAILURES
+
+    results = asyncio.run(run_all())
+    if not results:
+        print("no conformance cases found (../shared/conformance is absent)", file=sys.stderr)
+        return 1
+    write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()})
+    print(summary_line(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
