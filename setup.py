@@ -34,6 +34,10 @@ setup(
             "ruff>=0.5",
             "types-PyYAML>=6.0",
         ],
+        "bench": [
+            "moto[stepfunctions]>=5.2",
+            "pyinstrument>=5.0",
+        ],
         "dev": [
             "pytest>=8.0",
             "pytest-asyncio>=0.23",
