@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import networkx as nx
-
 from sfnlocal.asl.graph import graph as _build
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from sfnlocal.asl.model import StateMachine
 
 __all__ = ["to_dot", "to_json", "to_mermaid"]
@@ -63,6 +63,8 @@ _DOT_EDGE_STYLES = {"catch": "style=dashed", "branch": "style=bold", "processor"
 
 
 def _graph(source: Source) -> nx.MultiDiGraph:
+    import networkx as nx  # imported on use: it costs ~50 ms at start-up
+
     if isinstance(source, nx.Graph):
         return source
     return _build(source)

@@ -42,12 +42,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import networkx as nx
-
 from sfnlocal.asl.choice_rules import condition_text
 from sfnlocal.asl.diagnostics import pointer as _ptr
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from sfnlocal.asl.model import StateMachine
 
 __all__ = ["build_graph", "definition_of", "graph", "unreachable_states"]
@@ -238,6 +238,8 @@ def build_graph(definition: Mapping[str, Any]) -> nx.MultiDiGraph:
         A ``networkx.MultiDiGraph`` with one node per state.
     """
     root = _make_block(definition, "", "root")
+    import networkx as nx  # imported on use: it costs ~50 ms at start-up
+
     g = nx.MultiDiGraph()
     body = _as_mapping(definition)
     g.graph.update(

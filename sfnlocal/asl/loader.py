@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sfnlocal.asl.diagnostics import INVALID_JSON_DESCRIPTION, Diagnostic
 from sfnlocal.errors import InvalidDefinition
 
@@ -73,6 +71,8 @@ def read_file(path: str | os.PathLike[str]) -> Any:
     text = file.read_text(encoding="utf-8")
     if not _is_yaml(file):
         return parse_definition(text)
+    import yaml  # imported on first use: YAML definitions are the rarer kind
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:

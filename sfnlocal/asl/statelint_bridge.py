@@ -25,8 +25,6 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from statelint.linter import Linter
-
 from sfnlocal.asl.diagnostics import SCHEMA_VALIDATION_FAILED, Diagnostic, pointer
 from sfnlocal.asl.validate_values import JSONATA, JSONPATH, is_int, is_number
 from sfnlocal.expressions.jsonata import is_jsonata_string
@@ -179,6 +177,8 @@ def _covered(location: str | None, ours: Iterable[str | None]) -> bool:
 def _lint(definition: dict[str, Any]) -> list[str]:
     """The problems statelint finds; none when it fails on a malformed definition."""
     try:
+        from statelint.linter import Linter  # imported on first use: ~20 ms at start-up
+
         return list(Linter.validate(_with_languages(definition)))
     except Exception:  # a second opinion must never crash validation
         return []
