@@ -33,7 +33,13 @@ from typing import Any, TypeAlias
 from sfnlocal.asl.diagnostics import SCHEMA_VALIDATION_FAILED, Diagnostic
 from sfnlocal.errors import EvaluationError, InvalidDefinition
 from sfnlocal.expressions.context import EvalContext
-from sfnlocal.expressions.jsonata import JsonataValue, compile_jsonata_value, is_jsonata_string
+from sfnlocal.expressions.jsonata import (
+    JsonataScope,
+    JsonataValue,
+    compile_jsonata_value,
+    is_jsonata_string,
+)
+from sfnlocal.expressions.jsonata_fields import evaluate_condition
 from sfnlocal.expressions.jsonpath import (
     Path,
     PathNotFound,
@@ -63,6 +69,10 @@ class Predicate:
         """True when the rule matches ``data`` (the state's effective input)."""
         raise NotImplementedError
 
+    def evaluate_in(self, scope: JsonataScope) -> bool:
+        """True when a JSONata ``Condition`` holds in ``scope`` (JSONPath rules: see ``evaluate``)."""
+        raise EvaluationError("States.Runtime", "A JSONPath choice rule cannot run in a JSONata scope.")
+
 
 def _resolve(path: Path, data: Any, ctx: EvalContext) -> Any:
     try:
@@ -80,6 +90,9 @@ class _Literal(Predicate):
     def evaluate(self, data: Any, ctx: EvalContext) -> bool:
         return self.value
 
+    def evaluate_in(self, scope: JsonataScope) -> bool:
+        return self.value
+
 
 @dataclass(frozen=True, slots=True)
 class _Jsonata(Predicate):
@@ -88,7 +101,10 @@ class _Jsonata(Predicate):
     value: JsonataValue
 
     def evaluate(self, data: Any, ctx: EvalContext) -> bool:
-        raise NotImplementedError("JSONata Choice conditions are evaluated by the JSONata engine")
+        return evaluate_condition(self.value, JsonataScope.of(ctx, data))
+
+    def evaluate_in(self, scope: JsonataScope) -> bool:
+        return evaluate_condition(self.value, scope)
 
 
 @dataclass(frozen=True, slots=True)

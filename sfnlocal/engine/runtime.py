@@ -19,6 +19,7 @@ from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import History
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonata import ABSENT, JsonataScope
 
 if TYPE_CHECKING:
     from sfnlocal.engine.store import Store
@@ -136,6 +137,13 @@ class ExecutionRuntime:
             return ctx
 
         return EvalContext(variables=frame.scope, rng=self.rng, context_factory=build)
+
+    def jsonata_scope(
+        self, ctx: EvalContext, state_input: Any, *, result: Any = ABSENT, error_output: Any = ABSENT,
+    ) -> JsonataScope:
+        """The JSONata scope of one state evaluation: ``$states`` members, variables, the clock's now."""
+        return JsonataScope.of(ctx, state_input, result=result, error_output=error_output,
+                               now_ms=int(self.clock.now() * 1000))
 
     # -- persistence ----------------------------------------------------------------------------
 

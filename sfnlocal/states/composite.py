@@ -94,12 +94,26 @@ def finish(
     ``data``: the result's ``Data``; it becomes the output's when the steps leave the result as is.
     """
     if state.is_jsonata:
-        raise NotImplementedError("JSONata Output/Assign of Parallel and Map arrive with JSONata")
+        return _finish_jsonata(rt, frame, state, result, ctx, data)
     assigned = io.evaluate_assign(state.assign, result, ctx)
     if state.result_selector is not None:
         result = state.result_selector.evaluate(result, ctx)
     output = io.apply_result_path(state.result_path, frame.input, result)
     output = io.apply_output_path(state.output_path, output, ctx)
+    io.commit_assign(frame, assigned)
+    io.exit_state(rt, frame, state, output, assigned, data=data)
+    return state.next, output
+
+
+def _finish_jsonata(
+    rt: ExecutionRuntime, frame: Frame, state: Composite, result: Any, ctx: EvalContext,
+    data: Data | None,
+) -> Step:
+    """JSONata: Assign, then Output (default: the result), with ``$states.result``."""
+    with io.reported(rt, frame, state):
+        scope = rt.jsonata_scope(ctx, frame.input, result=result)
+        assigned = io.evaluate_assign(state.assign, result, ctx, scope)
+        output = io.jsonata_output(state.output, scope, result)
     io.commit_assign(frame, assigned)
     io.exit_state(rt, frame, state, output, assigned, data=data)
     return state.next, output

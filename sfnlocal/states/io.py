@@ -7,6 +7,9 @@ Expression failures surface as ``EvaluationError``/``PathNotFound`` and are tran
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
 from typing import Any, TypeAlias
 
 from sfnlocal.asl.model import State
@@ -15,6 +18,7 @@ from sfnlocal.engine.history import MAX_PAYLOAD_BYTES, Data
 from sfnlocal.engine.runtime import ExecutionRuntime
 from sfnlocal.errors import EvaluationError, StatesError, cause_prefix
 from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonata import JsonataScope, JsonataValue
 from sfnlocal.expressions.jsonpath import Path, PathNotFound, PathTypeError
 from sfnlocal.expressions.templates import Template
 
@@ -27,7 +31,12 @@ __all__ = [
     "commit_assign",
     "enter",
     "evaluate_assign",
+    "evaluation_failed",
     "exit_state",
+    "guarded",
+    "guarded_async",
+    "jsonata_output",
+    "reported",
     "translate",
 ]
 
@@ -105,14 +114,31 @@ def apply_result_path(path: Path | None, raw_input: Any, result: Any) -> Any:
         raise StatesError(exc.error, exc.message) from None
 
 
-def evaluate_assign(assign: Any, data: Any, ctx: EvalContext) -> dict[str, Any] | None:
-    """Evaluate an ``Assign`` block (all right-hand sides first, with entry-time variables)."""
+def evaluate_assign(
+    assign: Any, data: Any, ctx: EvalContext, scope: JsonataScope | None = None
+) -> dict[str, Any] | None:
+    """Evaluate an ``Assign`` block (all right-hand sides first, with entry-time variables).
+
+    Args:
+        assign: the compiled block (a ``Template`` or, in JSONata states, a ``JsonataValue``).
+        data: ``$`` of a JSONPath Assign.
+        ctx: the evaluation context.
+        scope: the JSONata scope (``$states``...); built from ``data`` and ``ctx`` when omitted.
+    """
     if assign is None:
         return None
     if isinstance(assign, Template):
         values = assign.evaluate(data, ctx)
-        return values if isinstance(values, dict) else None
-    raise NotImplementedError("JSONata Assign arrives with the JSONata issue")
+    elif isinstance(assign, JsonataValue):
+        values = assign.evaluate_in(scope if scope is not None else JsonataScope.of(ctx, data))
+    else:
+        return None
+    return values if isinstance(values, dict) else None
+
+
+def jsonata_output(output: JsonataValue | None, scope: JsonataScope, default: Any) -> Any:
+    """A JSONata ``Output``: its value in ``scope``, or ``default`` when the state has none."""
+    return default if output is None else output.evaluate_in(scope)
 
 
 def commit_assign(frame: Frame, values: dict[str, Any] | None) -> None:
@@ -130,3 +156,56 @@ def translate(exc: Exception, state: State, frame: Frame) -> StatesError:
     if isinstance(exc, PathNotFound):
         return StatesError(RUNTIME, cause_prefix(state.name, frame.entered_event) + exc.message)
     raise exc
+
+
+def evaluation_failed(
+    rt: ExecutionRuntime, frame: Frame, state: State, exc: EvaluationError, after_entered: bool = False,
+) -> StatesError:
+    """The StatesError for a failed evaluation; a JSONata one first records ``EvaluationFailed``.
+
+    AWS points the event at the event before ``<Type>StateEntered`` (Pass, Map, ...), except for
+    Wait, whose event points at the entered event (``after_entered``).
+    """
+    err = exc.at(state.name, frame.entered_event)
+    if exc.location is None:
+        return err
+    previous = frame.prev_event
+    if not after_entered and previous == frame.entered_event and previous > 0:
+        previous = rt.history.events[previous - 1].previous_event_id
+    details = {"error": err.error, "cause": err.cause, "location": exc.location, "state": state.name}
+    frame.prev_event = rt.history.add("EvaluationFailed", previous, rt.clock.now(), details)
+    return err
+
+
+@contextmanager
+def reported(rt: ExecutionRuntime, frame: Frame, state: State, after_entered: bool = False
+             ) -> Iterator[None]:
+    """Turn expression failures inside the block into StatesErrors (with ``EvaluationFailed``)."""
+    try:
+        yield
+    except EvaluationError as exc:
+        raise evaluation_failed(rt, frame, state, exc, after_entered) from None
+    except PathNotFound as exc:
+        raise translate(exc, state, frame) from None
+
+
+SyncHandler: TypeAlias = Callable[[ExecutionRuntime, Frame, Any], Step]
+AsyncHandler: TypeAlias = Callable[[ExecutionRuntime, Frame, Any], Awaitable[Step]]
+
+
+def guarded(handler: SyncHandler) -> SyncHandler:
+    """Wrap a state handler so its evaluation failures are reported (``reported``)."""
+    @wraps(handler)
+    def run(rt: ExecutionRuntime, frame: Frame, state: Any) -> Step:
+        with reported(rt, frame, state):
+            return handler(rt, frame, state)
+    return run
+
+
+def guarded_async(handler: AsyncHandler) -> AsyncHandler:
+    """``guarded`` for awaited handlers."""
+    @wraps(handler)
+    async def run(rt: ExecutionRuntime, frame: Frame, state: Any) -> Step:
+        with reported(rt, frame, state):
+            return await handler(rt, frame, state)
+    return run

@@ -1,4 +1,9 @@
-"""The Map state, inline mode (checklist §4.9), JSONPath semantics.
+"""The Map state, inline mode (checklist §4.9).
+
+JSONata: no InputPath; ``Items``, ``MaxConcurrency`` and the tolerated-failure fields read
+``$states.input``; ``ItemSelector`` also sees ``$states.context.Map.Item.{Index,Value}``; Assign and
+Output see ``$states.result`` (``composite.finish``). A failed evaluation records
+``EvaluationFailed`` and then ``MapStateFailed``.
 
 Processing: InputPath → MaxConcurrency(Path) → ItemsPath (must give an array) → ``MapStateStarted``
 → ToleratedFailure*(Path) checked → per item: ``ItemSelector`` (or the legacy ``Parameters``, with
@@ -27,14 +32,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from sfnlocal.asl.model import MapState
 from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import Data, HistoryLimitExceeded
 from sfnlocal.engine.runtime import ExecutionRuntime
-from sfnlocal.errors import StatesError
+from sfnlocal.errors import EvaluationError, StatesError
 from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonata import JsonataValue
+from sfnlocal.expressions.jsonpath import PathNotFound
 from sfnlocal.expressions.templates import Template
 from sfnlocal.states import children, composite, io, map_fields
 from sfnlocal.states.io import Step
@@ -68,8 +76,9 @@ class _Attempt:
         rt, frame, state = self.rt, self.frame, self.state
         self.started = False
         ctx = self.ctx = rt.eval_ctx(frame, state, retry_count=retry_count)
-        with map_fields.translated(state, frame):
-            effective = io.apply_input_path(state.input_path, frame.input, ctx)
+        with self._reported():
+            effective = (frame.input if state.is_jsonata
+                         else io.apply_input_path(state.input_path, frame.input, ctx))
             limit = map_fields.max_concurrency(state, effective, ctx)
             items = map_fields.items(state, effective, ctx)
         rt.emit(frame, "MapStateStarted", {"length": len(items)})
@@ -81,12 +90,28 @@ class _Attempt:
     async def _run(self, iterations: _Iterations, limit: int, ctx: EvalContext) -> Data:
         """Check the tolerated failures (after ``MapStateStarted``), then run the items."""
         rt, frame, state = self.rt, self.frame, self.state
-        with map_fields.translated(state, frame):
+        with self._reported():
             tolerance = map_fields.tolerance(state, iterations.effective, ctx)
         if state.mode == "DISTRIBUTED":
             inputs = iterations.child_inputs()
             return await run_distributed(rt, frame, state, inputs, limit, tolerance)
         return await iterations.run(limit)
+
+
+    @contextlib.contextmanager
+    def _reported(self) -> Iterator[None]:
+        """Expression failures → StatesError; a JSONata one records ``EvaluationFailed``.
+
+        AWS then records ``MapStateFailed``, even before ``MapStateStarted``.
+        """
+        try:
+            yield
+        except EvaluationError as exc:
+            if exc.location is not None:
+                self.started = True
+            raise io.evaluation_failed(self.rt, self.frame, self.state, exc) from None
+        except PathNotFound as exc:
+            raise io.translate(exc, self.state, self.frame) from None
 
 
 class _Iterations:
@@ -165,9 +190,12 @@ class _Iterations:
         """``ItemSelector``/``Parameters``: ``$`` = the effective input, the item in ``$$``."""
         state, frame = self.state, self.frame
         selector = state.item_selector
-        if not isinstance(selector, Template):
-            raise NotImplementedError("JSONata ItemSelector arrives with JSONata")
         ctx = self.rt.eval_ctx(frame, state, self.retry_count, map_item=(index, item))
+        if isinstance(selector, JsonataValue):
+            with io.reported(self.rt, frame, state):
+                return selector.evaluate_in(self.rt.jsonata_scope(ctx, frame.input))
+        if not isinstance(selector, Template):
+            return item
         with map_fields.translated(state, frame):
             return selector.evaluate(self.effective, ctx)
 

@@ -27,7 +27,14 @@ from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import Data, to_json_text
 from sfnlocal.errors import EvaluationError
 from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonata import QUERY_EVALUATION_ERROR, JsonataScope, JsonataValue
+from sfnlocal.expressions.jsonata_fields import (
+    evaluate_array,
+    evaluate_non_negative,
+    evaluate_percentage,
+)
 from sfnlocal.expressions.jsonpath import Path
+from sfnlocal.expressions.jsontext import compact_json
 from sfnlocal.expressions.templates import Template
 from sfnlocal.states import io
 from sfnlocal.states.composite import EXPRESSION_ERRORS
@@ -55,6 +62,8 @@ def max_concurrency(state: MapState, data: Any, ctx: EvalContext) -> int:
     dynamic = state.max_concurrency_dynamic
     if dynamic is None:
         return state.max_concurrency
+    if isinstance(dynamic, JsonataValue):
+        return evaluate_non_negative(dynamic, _scope(ctx, data))
     path = _path(dynamic)
     value = path.evaluate(data, ctx)
     number = _integer(value)
@@ -66,13 +75,31 @@ def max_concurrency(state: MapState, data: Any, ctx: EvalContext) -> int:
 def items(state: MapState, data: Any, ctx: EvalContext) -> list[Any]:
     """The items: what ``ItemsPath`` (default ``$``) selects in the effective input; an array."""
     if state.is_jsonata:
-        raise NotImplementedError("JSONata Items arrive with JSONata")
+        return _jsonata_items(state, data, ctx)
     path = state.items_path
     value = data if path is None else path.evaluate(data, ctx)
     if not isinstance(value, list):
         text = path.text if path is not None else "$"
         raise EvaluationError(io.RUNTIME, f'Reference path "{text}" must point to array.')
     return value
+
+
+def _jsonata_items(state: MapState, data: Any, ctx: EvalContext) -> list[Any]:
+    """JSONata ``Items`` (an array literal or an expression); absent: the input must be an array."""
+    if isinstance(state.items, JsonataValue):
+        return evaluate_array(state.items, _scope(ctx, data))
+    if isinstance(state.items, list):
+        return state.items
+    if not isinstance(data, list):
+        raise EvaluationError(QUERY_EVALUATION_ERROR,
+                              f"Map state input must be an array but was: {compact_json(data)}",
+                              location="Items")
+    return data
+
+
+def _scope(ctx: EvalContext, data: Any) -> JsonataScope:
+    """The JSONata scope of a Map field: ``$states.input`` = the Map's input."""
+    return JsonataScope.of(ctx, data)
 
 
 def tolerance(state: MapState, data: Any, ctx: EvalContext) -> Tolerance:
@@ -90,6 +117,8 @@ def batches(batcher: ItemBatcher, items: list[Any], data: Any, ctx: EvalContext)
     head: dict[str, Any] = {}
     if isinstance(batcher.batch_input, Template):
         head["BatchInput"] = batcher.batch_input.evaluate(data, ctx)
+    elif isinstance(batcher.batch_input, JsonataValue):
+        head["BatchInput"] = batcher.batch_input.evaluate_in(_scope(ctx, data))
     out: list[dict[str, Any]] = []
     for item in items:
         batch = out[-1]["Items"] if out else None
@@ -103,6 +132,8 @@ def _batch_limit(static: int | None, dynamic: Any, field: str, data: Any, ctx: E
     """A batch limit (0 = none)."""
     if dynamic is None:
         return static or 0
+    if isinstance(dynamic, JsonataValue):
+        return evaluate_non_negative(dynamic, _scope(ctx, data))
     path = _path(dynamic)
     value = path.evaluate(data, ctx)
     number = _integer(value)
@@ -119,6 +150,8 @@ def _count(state: MapState, data: Any, ctx: EvalContext) -> int | None:
     dynamic = state.tolerated_failure_count_dynamic
     if dynamic is None:
         count = state.tolerated_failure_count
+    elif isinstance(dynamic, JsonataValue):
+        count = evaluate_non_negative(dynamic, _scope(ctx, data))
     else:
         path = _path(dynamic)
         value = path.evaluate(data, ctx)
@@ -134,6 +167,8 @@ def _percentage(state: MapState, data: Any, ctx: EvalContext) -> float | None:
     dynamic = state.tolerated_failure_percentage_dynamic
     if dynamic is None:
         percentage = state.tolerated_failure_percentage
+    elif isinstance(dynamic, JsonataValue):
+        percentage = evaluate_percentage(dynamic, _scope(ctx, data))
     else:
         path = _path(dynamic)
         value = path.evaluate(data, ctx)
@@ -147,7 +182,7 @@ def _percentage(state: MapState, data: Any, ctx: EvalContext) -> float | None:
 
 def _path(dynamic: Any) -> Path:
     if not isinstance(dynamic, Path):
-        raise NotImplementedError("JSONata Map fields arrive with JSONata")
+        raise EvaluationError(io.RUNTIME, f"Unsupported dynamic Map field: {dynamic!r}")
     return dynamic
 
 

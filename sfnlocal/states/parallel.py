@@ -1,4 +1,7 @@
-"""The Parallel state (checklist §4.8), JSONPath semantics.
+"""The Parallel state (checklist §4.8).
+
+JSONata: ``Arguments`` (absent: the state input) is every branch's input; Assign/Output see
+``$states.result`` (``composite.finish``).
 
 Processing: InputPath → Parameters → every branch gets its own deep copy of that input and runs in
 its own variable scope (reading the enclosing scopes, invisible to its siblings) → the result is
@@ -29,8 +32,9 @@ from sfnlocal.asl.model import ParallelState
 from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import Data
 from sfnlocal.engine.runtime import ExecutionRuntime
-from sfnlocal.errors import StatesError
+from sfnlocal.errors import EvaluationError, StatesError
 from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonata import JsonataValue
 from sfnlocal.expressions.templates import Template
 from sfnlocal.states import children, composite, io
 from sfnlocal.states.io import Step
@@ -70,10 +74,10 @@ class _Attempt:
         return self.data.value
 
     def _input(self, ctx: EvalContext) -> Any:
-        """InputPath → Parameters (JSONPath)."""
+        """InputPath → Parameters (JSONPath); Arguments (JSONata; absent: the input)."""
         state = self.state
         if state.is_jsonata:
-            raise NotImplementedError("JSONata Arguments of Parallel arrive with JSONata")
+            return self._arguments(ctx)
         try:
             effective = io.apply_input_path(state.input_path, self.frame.input, ctx)
             if isinstance(state.parameters, Template):
@@ -81,6 +85,17 @@ class _Attempt:
         except composite.EXPRESSION_ERRORS as exc:
             raise io.translate(exc, state, self.frame) from None
         return effective
+
+
+    def _arguments(self, ctx: EvalContext) -> Any:
+        state, frame = self.state, self.frame
+        if not isinstance(state.parameters, JsonataValue):
+            return frame.input
+        try:
+            return state.parameters.evaluate_in(self.rt.jsonata_scope(ctx, frame.input))
+        except EvaluationError as exc:
+            self.started = True  # AWS records ParallelStateFailed after EvaluationFailed
+            raise io.evaluation_failed(self.rt, frame, state, exc) from None
 
 
 class _Branches:

@@ -20,9 +20,8 @@ from typing import Any, TypeVar
 from sfnlocal.asl.model import Catcher, Retrier, State
 from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.runtime import ExecutionRuntime
-from sfnlocal.errors import EvaluationError, StatesError
+from sfnlocal.errors import StatesError
 from sfnlocal.expressions.context import EvalContext
-from sfnlocal.expressions.jsonpath import PathNotFound
 from sfnlocal.states import io
 
 __all__ = [
@@ -148,6 +147,8 @@ def apply_catcher(
     """Leave ``state`` through ``catcher``: error output → Assign → ResultPath; record the exit.
 
     OutputPath is not applied on a caught error (AWS); the state-level Assign is not evaluated.
+    JSONata: the catcher's Assign, then its Output (default: the error output), with
+    ``$states.errorOutput``.
     ``ctx`` is the state's evaluation context (default: a fresh one for ``state``).
 
     Raises:
@@ -156,11 +157,14 @@ def apply_catcher(
     """
     error_output: dict[str, Any] = err.to_error_output()
     ctx = ctx if ctx is not None else rt.eval_ctx(frame, state)
-    try:
-        assigned = io.evaluate_assign(catcher.assign, error_output, ctx)
-        output = io.apply_result_path(catcher.result_path, frame.input, error_output)
-    except (EvaluationError, PathNotFound) as exc:  # AWS's error, with the state prefix
-        raise io.translate(exc, state, frame) from None
+    with io.reported(rt, frame, state):  # AWS's error, with the state prefix
+        if state.is_jsonata:
+            scope = rt.jsonata_scope(ctx, frame.input, error_output=error_output)
+            assigned = io.evaluate_assign(catcher.assign, error_output, ctx, scope)
+            output = io.jsonata_output(catcher.output, scope, error_output)
+        else:
+            assigned = io.evaluate_assign(catcher.assign, error_output, ctx)
+            output = io.apply_result_path(catcher.result_path, frame.input, error_output)
     io.commit_assign(frame, assigned)
     io.exit_state(rt, frame, state, output, assigned)
     return catcher.next, output

@@ -18,23 +18,28 @@ nothing, an unknown resource) are ``States.Runtime`` with AWS's state prefix: no
 retried, not caught. Cancellation (the execution is stopped, a sibling branch failed) records
 ``TaskStateAborted`` and re-raises.
 
-JSONata Task states branch off in ``run_task``; they arrive with the JSONata evaluator.
+JSONata (checklist §3.2): no InputPath; ``Arguments`` (absent: the input) and the JSONata forms of
+TimeoutSeconds/HeartbeatSeconds/Credentials are evaluated per attempt with ``$states.input``; after
+the work, Assign and Output (default: the result) see ``$states.result``; a catcher's Assign and
+Output (default: the error output) see ``$states.errorOutput``. A failed evaluation records
+``EvaluationFailed`` and is an ordinary ``States.QueryEvaluationError``: retried and caught.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from sfnlocal.asl.model import Pattern, Resource, TaskState
 from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import MAX_PAYLOAD_BYTES, Data, HistoryLimitExceeded, to_json_text
 from sfnlocal.engine.runtime import ExecutionRuntime
-from sfnlocal.errors import EvaluationError, StatesError, cause_prefix
+from sfnlocal.errors import StatesError, cause_prefix
 from sfnlocal.expressions.context import EvalContext
-from sfnlocal.expressions.jsonpath import Path, PathNotFound
+from sfnlocal.expressions.jsonata import JsonataScope, JsonataValue
+from sfnlocal.expressions.jsonata_fields import evaluate_positive_int
+from sfnlocal.expressions.jsonpath import Path
 from sfnlocal.expressions.templates import Template
 from sfnlocal.integrations.base import Integration, PreparesParameters, TaskContext, TaskRequest
 from sfnlocal.states import io
@@ -59,29 +64,10 @@ async def run_task(rt: ExecutionRuntime, frame: Frame, state: TaskState) -> Step
     entered = rt.clock.now()
     io.enter(rt, frame, state)
     try:
-        if state.is_jsonata:
-            raise _jsonata_pending(state, frame)
         return await _TaskRun(rt, frame, state, entered).run()
     except asyncio.CancelledError:
         rt.emit(frame, "TaskStateAborted")
         raise
-
-
-def _jsonata_pending(state: TaskState, frame: Frame) -> StatesError:
-    return StatesError(
-        io.RUNTIME,
-        cause_prefix(state.name, frame.entered_event)
-        + "JSONata Task states are not supported by this version of sfnlocal yet.",
-    )
-
-
-@contextmanager
-def _translated(state: TaskState, frame: Frame) -> Iterator[None]:
-    """Turn expression failures into the StatesError AWS reports inside ``state``."""
-    try:
-        yield
-    except (EvaluationError, PathNotFound) as exc:
-        raise io.translate(exc, state, frame) from None
 
 
 class _TaskRun:
@@ -112,8 +98,9 @@ class _TaskRun:
         """InputPath → attempts under Retry → output processing, or the matching catcher."""
         state, frame = self.state, self.frame
         try:
-            with _translated(state, frame):
-                self.effective = io.apply_input_path(state.input_path, frame.input, self.ctx())
+            with io.reported(self.rt, frame, state):
+                self.effective = (frame.input if state.is_jsonata else
+                                  io.apply_input_path(state.input_path, frame.input, self.ctx()))
             result = await run_with_retry(self.rt, frame, state.retry, self.attempt)
             output, assigned = self.shape(result)
         except StatesError as err:
@@ -128,7 +115,12 @@ class _TaskRun:
     def shape(self, result: Any) -> tuple[Any, dict[str, Any] | None]:
         """Assign ($ = raw result) → ResultSelector → ResultPath → OutputPath."""
         state, ctx = self.state, self.ctx()
-        with _translated(state, self.frame):
+        if state.is_jsonata:
+            with io.reported(self.rt, self.frame, state):
+                scope = self.rt.jsonata_scope(ctx, self.frame.input, result=result)
+                assigned = io.evaluate_assign(state.assign, result, ctx, scope)
+                return io.jsonata_output(state.output, scope, result), assigned
+        with io.reported(self.rt, self.frame, state):
             assigned = io.evaluate_assign(state.assign, result, ctx)
             if state.result_selector is not None:
                 result = state.result_selector.evaluate(result, ctx)
@@ -146,7 +138,7 @@ class _TaskRun:
         """Build the request of this attempt (every failure here is a data-processing error)."""
         rt, state = self.rt, self.state
         token = _issue_token(rt, state)
-        with _translated(state, self.frame):
+        with io.reported(rt, self.frame, state):
             params, timeout, heartbeat, credentials = self.fields(self.ctx(token))
             integration = rt.integrations.resolve(state.resource)
         if isinstance(integration, PreparesParameters):
@@ -163,12 +155,24 @@ class _TaskRun:
     def fields(self, ctx: EvalContext) -> tuple[Any, int | None, int | None, Any]:
         """Parameters, TimeoutSeconds, HeartbeatSeconds and Credentials of this attempt."""
         state, effective = self.state, self.effective
+        if state.is_jsonata:
+            return self.jsonata_fields(ctx)
         timeout = self.seconds(state.timeout_seconds, state.timeout_seconds_dynamic,
                                "TimeoutSecondsPath", ctx)
         heartbeat = self.seconds(state.heartbeat_seconds, state.heartbeat_seconds_dynamic,
                                  "HeartbeatSecondsPath", ctx)
         return (_parameters(state, effective, ctx), timeout, heartbeat,
                 _credentials(state, effective, ctx))
+
+    def jsonata_fields(self, ctx: EvalContext) -> tuple[Any, int | None, int | None, Any]:
+        """The JSONata forms: Arguments (absent: the input), the seconds fields, Credentials."""
+        state = self.state
+        scope = self.rt.jsonata_scope(ctx, self.frame.input)
+        params = self.frame.input if state.parameters is None else _evaluated(state.parameters, scope)
+        timeout = _jsonata_seconds(state.timeout_seconds, state.timeout_seconds_dynamic, scope)
+        heartbeat = _jsonata_seconds(state.heartbeat_seconds, state.heartbeat_seconds_dynamic, scope)
+        credentials = None if state.credentials is None else _evaluated(state.credentials, scope)
+        return params, timeout, heartbeat, credentials if isinstance(credentials, dict) else None
 
     def seconds(self, static: int | None, dynamic: Any, field: str, ctx: EvalContext) -> int | None:
         """``TimeoutSeconds``/``HeartbeatSeconds``, or their ``*Path`` on the effective input."""
@@ -181,6 +185,16 @@ class _TaskRun:
                               + f"The {field} parameter does not reference a positive integer: "
                               f"{dynamic.text} == {to_json_text(value)}")
         return int(value)
+
+
+def _evaluated(value: Any, scope: JsonataScope) -> Any:
+    return value.evaluate_in(scope) if isinstance(value, JsonataValue) else value
+
+
+def _jsonata_seconds(static: int | None, dynamic: Any, scope: JsonataScope) -> int | None:
+    if isinstance(dynamic, JsonataValue):
+        return evaluate_positive_int(dynamic, scope)
+    return static
 
 
 def _issue_token(rt: ExecutionRuntime, state: TaskState) -> str | None:

@@ -1,4 +1,8 @@
-"""The Wait state (checklist §4.5), JSONPath semantics.
+"""The Wait state (checklist §4.5).
+
+JSONata: ``Seconds``/``Timestamp`` may be expressions over ``$states.input`` (a non-negative
+integer / an ISO-8601 string); failures are ``States.QueryEvaluationError`` with an
+``EvaluationFailed`` event (location ``Seconds``/``Timestamp``). Assign and Output follow the sleep.
 
 Processing: InputPath → the delay (``Seconds``, ``SecondsPath``, ``Timestamp`` or ``TimestampPath``,
 read from the effective input) → sleep → Assign → OutputPath. The deadline is written into the frame
@@ -25,6 +29,8 @@ from sfnlocal.engine.history import HistoryLimitExceeded, to_json_text
 from sfnlocal.engine.runtime import ExecutionRuntime
 from sfnlocal.errors import EvaluationError
 from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.jsonata import QUERY_EVALUATION_ERROR, JsonataScope, JsonataValue
+from sfnlocal.expressions.jsonata_fields import evaluate_non_negative
 from sfnlocal.expressions.jsonpath import Path, PathNotFound
 from sfnlocal.states import io
 from sfnlocal.states.io import Step
@@ -46,7 +52,7 @@ async def run_wait(rt: ExecutionRuntime, frame: Frame, state: WaitState) -> Step
     """Wait: InputPath → delay → sleep → Assign → OutputPath."""
     io.enter(rt, frame, state)
     if state.is_jsonata:
-        raise _jsonata_pending()
+        return await _run_jsonata(rt, frame, state)
     ctx = rt.eval_ctx(frame, state)
     effective = io.apply_input_path(state.input_path, frame.input, ctx)
     deadline = _deadline(state, effective, ctx, rt.clock.now())
@@ -56,6 +62,49 @@ async def run_wait(rt: ExecutionRuntime, frame: Frame, state: WaitState) -> Step
     io.commit_assign(frame, assigned)
     io.exit_state(rt, frame, state, output, assigned)
     return state.next, output
+
+
+async def _run_jsonata(rt: ExecutionRuntime, frame: Frame, state: WaitState) -> Step:
+    """JSONata Wait: Seconds/Timestamp with ``$states.input`` → sleep → Assign → Output."""
+    ctx = rt.eval_ctx(frame, state)
+    with io.reported(rt, frame, state, after_entered=True):
+        now = rt.clock.now()
+        deadline = _jsonata_deadline(state, rt.jsonata_scope(ctx, frame.input), now)
+        if deadline - now > MAX_DELAY_SECONDS:
+            raise EvaluationError(QUERY_EVALUATION_ERROR, "Wait state delay is too long.",
+                                  location=_delay_field(state))
+    await _sleep(rt, frame, deadline)
+    with io.reported(rt, frame, state):
+        scope = rt.jsonata_scope(ctx, frame.input)
+        assigned = io.evaluate_assign(state.assign, frame.input, ctx, scope)
+        output = io.jsonata_output(state.output, scope, frame.input)
+    io.commit_assign(frame, assigned)
+    io.exit_state(rt, frame, state, output, assigned)
+    return state.next, output
+
+
+def _delay_field(state: WaitState) -> str:
+    return "Seconds" if state.seconds is not None else "Timestamp"
+
+
+def _jsonata_deadline(state: WaitState, scope: JsonataScope, now: float) -> float:
+    """The deadline of a JSONata Wait: ``Seconds`` (non-negative integer) or ``Timestamp``."""
+    if isinstance(state.seconds, JsonataValue):
+        return now + evaluate_non_negative(state.seconds, scope)
+    if isinstance(state.seconds, int):
+        return now + state.seconds
+    value = state.timestamp
+    if isinstance(value, JsonataValue):
+        value = value.evaluate_in(scope)
+    epoch = parse_timestamp(value) if isinstance(value, str) else None
+    if epoch is None:
+        shown = value if isinstance(value, str) else to_json_text(value)
+        raise EvaluationError(
+            QUERY_EVALUATION_ERROR,
+            "The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format "
+            f"string: {shown}", location="Timestamp",
+        )
+    return epoch
 
 
 async def _sleep(rt: ExecutionRuntime, frame: Frame, deadline: float) -> None:
@@ -94,7 +143,7 @@ def _deadline(state: WaitState, data: Any, ctx: EvalContext, now: float) -> floa
     elif isinstance(state.seconds, int):
         deadline = now + state.seconds
     else:
-        raise _jsonata_pending()
+        raise _runtime("The Wait state has no delay field.")
     if deadline - now > MAX_DELAY_SECONDS:
         raise EvaluationError(io.RUNTIME, "Wait state delay is too long.")
     return deadline
@@ -153,10 +202,6 @@ def _show(path: Path, value: Any) -> str:
 
 def _runtime(detail: str) -> EvaluationError:
     return EvaluationError(io.RUNTIME, detail)
-
-
-def _jsonata_pending() -> EvaluationError:
-    return _runtime("JSONata Wait states are not supported by this version of sfnlocal yet.")
 
 
 def parse_timestamp(text: str) -> float | None:

@@ -296,12 +296,12 @@ def test_jsonata_literal_condition(value: bool):
     assert predicate.evaluate({}, CTX) is value
 
 
-def test_jsonata_expression_condition_is_compiled_for_later():
+def test_jsonata_expression_condition_is_compiled_once_and_evaluated():
     predicate = compile_condition({"Condition": "{% $states.input.x %}"}, "JSONata", PTR)
     assert predicate.value.field == "Choices[0]/Condition"  # type: ignore[attr-defined]
     assert predicate.value.expressions == (("Choices[0]/Condition", "$states.input.x"),)  # type: ignore[attr-defined]
-    with pytest.raises(NotImplementedError):
-        predicate.evaluate({"x": True}, CTX)
+    assert predicate.evaluate({"x": True}, CTX) is True
+    assert predicate.evaluate({"x": False}, CTX) is False
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ __all__ = [
     "case_group",
     "compare_module",
     "execution_cases",
+    "jsonata_cases",
     "run_case",
     "run_case_sync",
 ]
@@ -101,6 +102,27 @@ def execution_cases() -> tuple[dict[str, Any], ...]:
     for path in _case_files():
         case = json.loads(path.read_text(encoding="utf-8"))
         if is_pure_jsonpath_execution(case):
+            case.setdefault("file", path.name)
+            cases.append(case)
+    return tuple(cases)
+
+
+def is_pure_jsonata_execution(case: Mapping[str, Any]) -> bool:
+    """True for the pure execution cases written (at least partly) in JSONata."""
+    return (
+        case.get("kind") == "execution"
+        and case.get("category") == "pure"
+        and "jsonata" in case.get("features", ())
+    )
+
+
+@cache
+def jsonata_cases() -> tuple[dict[str, Any], ...]:
+    """Every pure execution case with JSONata, sorted by file name (empty when cases are absent)."""
+    cases = []
+    for path in _case_files():
+        case = json.loads(path.read_text(encoding="utf-8"))
+        if is_pure_jsonata_execution(case):
             case.setdefault("file", path.name)
             cases.append(case)
     return tuple(cases)

@@ -24,6 +24,7 @@ from runner import (
     case_group,
     execution_cases,
     has_history,
+    jsonata_cases,
     run_case,
 )
 
@@ -66,11 +67,32 @@ class Tally:
         return 100.0 * self.matched[level] / total if total else 0.0
 
 
-def summary_line(results: Sequence[CaseResult]) -> str:
+def summary_line(results: Sequence[CaseResult], language: str = "JSONPath") -> str:
     """``conformance executions (pure, JSONPath): status a/n, ..., full d/n (p%)``."""
     tally = Tally(results)
     levels = ", ".join(f"{level} {tally.ratio(level)}" for level in LEVELS)
-    return f"conformance executions (pure, JSONPath): {levels} ({tally.percent():.1f}%)"
+    return f"conformance executions (pure, {language}): {levels} ({tally.percent():.1f}%)"
+
+
+def _jsonata_section(results: Sequence[CaseResult], known: Mapping[str, str]) -> list[str]:
+    """The JSONata scoreboard: the pure cases whose definition uses JSONata (any state)."""
+    if not results:
+        return []
+    groups = _groups(results)
+    return [
+        "",
+        "## JSONata",
+        "",
+        f"The {len(results)} `pure` execution cases with `jsonata` in their features (JSONata",
+        "machines, per-state `QueryLanguage` overrides, mixed machines), graded the same way.",
+        "",
+        f"**{summary_line(results, 'JSONata')}**",
+        "",
+        *_level_table(Tally(results)),
+        "",
+        "### JSONata cases not matching at the full level",
+        *_failure_lines(groups, known),
+    ]
 
 
 def _groups(results: Iterable[CaseResult]) -> dict[str, list[CaseResult]]:
@@ -131,12 +153,14 @@ def _failure_lines(groups: Mapping[str, list[CaseResult]], known: Mapping[str, s
     return lines or ["", "None."]
 
 
-def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None) -> str:
+def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None,
+           jsonata: Sequence[CaseResult] = ()) -> str:
     """The Markdown text of ``docs/conformance.md``.
 
     Args:
-        results: every graded case.
+        results: every graded JSONPath case.
         known: case id → the reason recorded in the known-failures table of the tests.
+        jsonata: every graded JSONata case (its own section and scoreboard line).
     """
     tally = Tally(results)
     groups = _groups(results)
@@ -153,6 +177,7 @@ def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None
         "compared with `compare.compare_case`.",
         "",
         f"**{summary_line(results)}**",
+        *(["", f"**{summary_line(jsonata, 'JSONata')}**"] if jsonata else []),
         "",
         *_not_run(results),
         "",
@@ -166,15 +191,16 @@ def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None
         "",
         "## Cases not matching at the full level",
         *_failure_lines(groups, known or {}),
+        *_jsonata_section(jsonata, known or {}),
         "",
     ]
     return "\n".join(lines)
 
 
 def write(results: Sequence[CaseResult], known: Mapping[str, str] | None = None,
-          path: Path = DOC_PATH) -> None:
+          path: Path = DOC_PATH, jsonata: Sequence[CaseResult] = ()) -> None:
     """Write the scoreboard to ``path`` (``docs/conformance.md``), only if its text changed."""
-    text = render(results, known)
+    text = render(results, known, jsonata)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -185,6 +211,11 @@ async def run_all() -> list[CaseResult]:
     return [await run_case(case) for case in execution_cases()]
 
 
+async def run_all_jsonata() -> list[CaseResult]:
+    """Run and grade every pure JSONata case, one after the other."""
+    return [await run_case(case) for case in jsonata_cases()]
+
+
 def main() -> int:
     """Regenerate ``docs/conformance.md`` and print the one-line scoreboard."""
     from test_executions import KNOWN_FAILURES
@@ -193,8 +224,10 @@ def main() -> int:
     if not results:
         print("no conformance cases found (../shared/conformance is absent)", file=sys.stderr)
         return 1
-    write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()})
+    jsonata = asyncio.run(run_all_jsonata())
+    write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()}, jsonata=jsonata)
     print(summary_line(results))
+    print(summary_line(jsonata, "JSONata"))
     return 0
 
 

@@ -1,7 +1,8 @@
-"""Every pure JSONPath execution recorded against AWS must be reproduced in full.
+"""Every pure execution recorded against AWS must be reproduced in full, JSONPath and JSONata.
 
-One test per case (``../shared/conformance/cases``, kind ``execution``, category ``pure``, no
-JSONata). A case passes when ``compare.compare_case`` finds no difference at the ``full`` level:
+One test per case (``../shared/conformance/cases``, kind ``execution``, category ``pure``); the
+JSONata cases (``jsonata`` in their features) are a second parametrized set with their own floor.
+A case passes when ``compare.compare_case`` finds no difference at the ``full`` level:
 outcome, every history event with its details, and the DescribeExecution / StartSyncExecution
 response when the recording has one.
 
@@ -24,7 +25,7 @@ from typing import Any
 
 import pytest
 import scoreboard
-from runner import FULL, CaseResult, execution_cases, run_case
+from runner import FULL, CaseResult, execution_cases, jsonata_cases, run_case
 
 
 @dataclass(frozen=True)
@@ -72,8 +73,10 @@ KNOWN_FAILURES: dict[str, Known] = {
 
 # A guard against regressions of the whole suite: raise it when the score goes up.
 MIN_FULL_MATCHES = 480
+MIN_JSONATA_FULL_MATCHES = 79
 
 CASES = execution_cases()
+JSONATA_CASES = jsonata_cases()
 pytestmark = pytest.mark.skipif(
     not CASES, reason="conformance cases not found (../shared/conformance is absent)"
 )
@@ -111,8 +114,13 @@ async def test_execution_matches_aws(case: dict[str, Any]) -> None:
     assert result.matches(FULL), "\n".join(result.diffs[FULL])
 
 
+@pytest.mark.parametrize("case", JSONATA_CASES, ids=[_short_id(c) for c in JSONATA_CASES])
+async def test_jsonata_execution_matches_aws(case: dict[str, Any]) -> None:
+    await test_execution_matches_aws(case)
+
+
 def test_known_failures_name_existing_cases() -> None:
-    ids = {str(case["id"]) for case in CASES}
+    ids = {str(case["id"]) for case in CASES + JSONATA_CASES}
     stale = sorted(set(KNOWN_FAILURES) - ids)
     assert not stale, f"KNOWN_FAILURES lists cases that do not exist: {stale}"
 
@@ -136,10 +144,13 @@ class _SummaryLine:
 
 async def test_scoreboard(request: pytest.FixtureRequest) -> None:
     results = await scoreboard.run_all()
-    scoreboard.write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()})
-    line = scoreboard.summary_line(results)
+    jsonata = await scoreboard.run_all_jsonata()
+    scoreboard.write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()},
+                     jsonata=jsonata)
+    line = scoreboard.summary_line(results) + "\n" + scoreboard.summary_line(jsonata, "JSONata")
     plugins = request.config.pluginmanager
     if not plugins.has_plugin(_PLUGIN_NAME):
         plugins.register(_SummaryLine(line), _PLUGIN_NAME)
     matched = scoreboard.Tally(results).matched[FULL]
     assert matched >= MIN_FULL_MATCHES, line
+    assert scoreboard.Tally(jsonata).matched[FULL] >= MIN_JSONATA_FULL_MATCHES, line
