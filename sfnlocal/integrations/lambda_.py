@@ -18,11 +18,17 @@ errorType, requestId, stackTrace}``; the error name is ``errorType`` and the cau
 as JSON text: with Python's ``", "``/``": "`` separators for a function ARN (the runtime's own
 text), compact for ``lambda:invoke`` (Step Functions re-encodes it).
 
-Where it runs: ``async`` handlers run on the engine's event loop. Plain handlers run in a worker
-thread while the clock is held still (``clock.busy()``), so a virtual clock does not jump past a
-deadline while real work happens; ``inline=True`` calls them on the loop instead (deterministic and
-cheaper, for small pure functions). The function's own ``timeout`` only feeds
-``context.get_remaining_time_in_millis()``; it is not enforced.
+Where it runs (``mode``, see ``lambda_config``): in-process, ``async`` handlers run on the engine's
+event loop and plain handlers in a worker thread while the clock is held still (``clock.busy()``),
+so a virtual clock does not jump past a deadline while real work happens; ``inline=True`` calls them
+on the loop instead (deterministic and cheaper, for small pure functions). In-process, the
+function's ``timeout`` only feeds ``context.get_remaining_time_in_millis()``. Isolated functions run
+in worker subprocesses (``lambda_workers``) that enforce the timeout in real time, survive crashes
+and capture the handler's output for ``LogType: Tail``.
+
+Payloads are limited as by Lambda: a request over 6 MB (6,291,456 bytes) fails with
+``Lambda.RequestEntityTooLargeException``; a response over 6,291,556 bytes becomes the function
+error ``Function.ResponseSizeTooLarge``.
 """
 
 from __future__ import annotations
@@ -31,19 +37,21 @@ import asyncio
 import base64
 import inspect
 import json
-import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
 from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
+from sfnlocal.engine.clock import iso_millis
 from sfnlocal.errors import StatesError
+from sfnlocal.integrations.lambda_config import FunctionConfig, import_handler, worker_pool
+from sfnlocal.integrations.lambda_worker_main import error_outcome, exception_outcome, serialise
 
 if TYPE_CHECKING:
     from sfnlocal.integrations.base import TaskRequest
+    from sfnlocal.integrations.lambda_workers import WorkerPool
 
 __all__ = [
     "FunctionRef",
@@ -57,6 +65,9 @@ __all__ = [
 ]
 
 _LATEST = "$LATEST"
+_MAX_REQUEST = 6_291_456
+_MAX_RESPONSE = 6_291_556
+_LOG_TAIL = 4096
 _NO_TYPE_CAUSE = (
     "The cause could not be determined because Lambda did not return an error type. "
     "Returned payload: "
@@ -105,15 +116,19 @@ class LambdaFunction:
         handler: the Python callable ``handler(event, context)``.
         is_async: True when ``handler`` is a coroutine function.
         inline: run a plain handler on the event loop instead of a worker thread.
-        timeout: the function's configured timeout in seconds (for the context object only).
+        timeout: the function's configured timeout in seconds.
+        memory: the memory size in MB.
+        pool: the worker pool of an isolated function (None: in-process).
     """
 
     name: str
     qualifier: str | None
-    handler: Callable[..., Any]
+    handler: Callable[..., Any] | None
     is_async: bool
     inline: bool = False
     timeout: float = 3.0
+    memory: int = 128
+    pool: WorkerPool | None = None
 
 
 @dataclass(slots=True)
@@ -145,12 +160,16 @@ class Invocation:
         version: the executed version (``$LATEST`` or a version number).
         payload: the response payload text (the result, or the error payload the runtime wrote).
         error: the parsed error payload when the function failed (``FunctionError``), else None.
+        log: the last 4 KB of the handler's output (isolated functions), for ``LogType: Tail``.
+        memory: the function's memory size in MB.
     """
 
     request_id: str
     version: str
     payload: str
     error: dict[str, Any] | None = None
+    log: str = ""
+    memory: int = 128
 
 
 class LambdaFunctions:
@@ -160,23 +179,48 @@ class LambdaFunctions:
         self._functions: dict[tuple[str, str | None], LambdaFunction] = {}
 
     def register(
-        self, name_or_arn: str, handler: Callable[..., Any], *, inline: bool = False,
-        timeout: float = 3.0,
+        self, name_or_arn: str, handler: Callable[..., Any] | str, *, inline: bool = False,
+        timeout: float = 3.0, **options: Any,
     ) -> LambdaFunction:
         """Serve ``handler(event, context)`` as the function ``name_or_arn``.
 
         Args:
             name_or_arn: a function name, ``name:qualifier``, or a (partial) function ARN. Without a
                 qualifier the function serves every qualifier of that name.
-            handler: a plain or ``async`` callable taking ``(event, context)``.
-            inline: run a plain handler on the event loop (no worker thread).
-            timeout: the configured timeout reported by ``context.get_remaining_time_in_millis()``.
+            handler: a plain or ``async`` callable taking ``(event, context)``, or
+                ``module.function`` (see ``FunctionConfig``).
+            inline: run a plain in-process handler on the event loop (no worker thread).
+            timeout: the function's timeout in seconds (enforced in isolated mode).
+            **options: more ``FunctionConfig`` fields: ``code``, ``memory``, ``environment``,
+                ``mode`` (``in-process`` or ``isolated``), ``runtime``, ``max_workers``.
+
+        Raises:
+            LambdaConfigError: an invalid field, or a handler that cannot be found.
         """
-        ref = parse_function_name(name_or_arn)
+        return self.add(FunctionConfig(name_or_arn, handler, inline=inline, timeout=timeout,
+                                       **options))
+
+    def add(self, config: FunctionConfig) -> LambdaFunction:
+        """Serve the function declared by ``config`` (replacing one of the same name)."""
+        ref = parse_function_name(config.name)
+        if config.isolated:
+            handler, pool = None, worker_pool(config, ref.name)
+        else:
+            handler, pool = import_handler(config), None
         function = LambdaFunction(ref.name, ref.qualifier, handler,
-                                  inspect.iscoroutinefunction(handler), inline, timeout)
+                                  inspect.iscoroutinefunction(handler), config.inline,
+                                  float(config.timeout), config.memory, pool)
+        old = self._functions.get((ref.name, ref.qualifier))
+        if old is not None and old.pool is not None:
+            old.pool.kill_all()
         self._functions[(ref.name, ref.qualifier)] = function
         return function
+
+    async def aclose(self) -> None:
+        """Stop the worker processes of isolated functions."""
+        for function in self._functions.values():
+            if function.pool is not None:
+                await function.pool.aclose()
 
     def find(self, ref: FunctionRef) -> LambdaFunction | None:
         """The function serving ``ref``: an exact qualifier match, else the unqualified one."""
@@ -189,17 +233,29 @@ class LambdaFunctions:
         """Invoke the function ``ref`` with the payload ``event_text``.
 
         Raises:
-            StatesError: ``Lambda.ResourceNotFoundException`` when no function serves ``ref``.
+            StatesError: ``Lambda.ResourceNotFoundException`` when no function serves ``ref``,
+                ``Lambda.RequestEntityTooLargeException`` for a payload over 6 MB.
         """
         ctx = request.context
         request_id = _request_id(ctx.runtime.rng)
         function = self.find(ref)
         if function is None:
             raise _not_found(ref.arn(ctx.region, ctx.account), request_id)
+        if len(event_text.encode("utf-8")) > _MAX_REQUEST:
+            raise _too_large(request_id)
         version = _executed_version(ref.qualifier)
         context = _lambda_context(function, ref, version, request_id, request)
-        payload, error = await _run(function, json.loads(event_text), context, ctx.clock)
-        return Invocation(request_id, version, payload, error)
+        if function.pool is not None:
+            payload, error, log = await _run_isolated(function.pool, event_text, context, request)
+        else:
+            payload, error = await _run(function, json.loads(event_text), context, ctx.clock)
+            log = ""
+        if len(payload.encode("utf-8")) > _MAX_RESPONSE:
+            payload, error = error_outcome(
+                f"Response payload size ({len(payload.encode('utf-8'))} bytes) exceeded maximum "
+                f"allowed payload size ({_MAX_RESPONSE} bytes).", "Function.ResponseSizeTooLarge",
+                request_id, [])
+        return Invocation(request_id, version, payload, error, log, function.memory)
 
 
 def _request_id(rng: Any) -> str:
@@ -218,6 +274,15 @@ def _not_found(arn: str, request_id: str) -> StatesError:
     )
 
 
+def _too_large(request_id: str) -> StatesError:
+    return StatesError(
+        "Lambda.RequestEntityTooLargeException",
+        f"Request must be smaller than {_MAX_REQUEST} bytes for the InvokeFunction operation "
+        "(Service: AWSLambda; Status Code: 413; Error Code: RequestEntityTooLargeException; "
+        f"Request ID: {request_id}; Proxy: null)",
+    )
+
+
 def _lambda_context(
     function: LambdaFunction, ref: FunctionRef, version: str, request_id: str, request: TaskRequest
 ) -> LambdaContext:
@@ -229,7 +294,7 @@ def _lambda_context(
         invoked_function_arn=ref.arn(ctx.region, ctx.account), aws_request_id=request_id,
         log_group_name=f"/aws/lambda/{function.name}",
         log_stream_name=f"{stamp}/[{version}]{request_id.replace('-', '')}",
-        deadline=now + function.timeout, clock=ctx.clock,
+        memory_limit_in_mb=function.memory, deadline=now + function.timeout, clock=ctx.clock,
     )
 
 
@@ -238,9 +303,24 @@ def _lambda_context(
 _Outcome = tuple[str, dict[str, Any] | None]
 
 
+async def _run_isolated(
+    pool: WorkerPool, event_text: str, context: LambdaContext, request: TaskRequest
+) -> tuple[str, dict[str, Any] | None, str]:
+    fields = {name: getattr(context, name) for name in (
+        "function_name", "function_version", "invoked_function_arn", "aws_request_id",
+        "log_group_name", "log_stream_name", "memory_limit_in_mb")}
+    clock = request.context.clock
+    started = iso_millis(clock.now())
+    async with clock.busy():
+        result = await pool.invoke(event_text, fields, region=request.context.region,
+                                   started=started)
+    return result.payload, result.error, result.log
+
+
 async def _run(
     function: LambdaFunction, event: Any, context: LambdaContext, clock: Any
 ) -> _Outcome:
+    assert function.handler is not None
     if function.is_async:
         return await _call_async(function.handler, event, context)
     if function.inline:
@@ -254,43 +334,16 @@ def _call_sync(handler: Callable[..., Any], event: Any, context: LambdaContext) 
     try:
         result = handler(event, context)
     except Exception as exc:
-        return _error_outcome(exc, context.aws_request_id)
-    return _serialise(result, context.aws_request_id)
+        return exception_outcome(exc, context.aws_request_id)
+    return serialise(result, context.aws_request_id)
 
 
 async def _call_async(handler: Callable[..., Any], event: Any, context: LambdaContext) -> _Outcome:
     try:
         result = await handler(event, context)
     except Exception as exc:
-        return _error_outcome(exc, context.aws_request_id)
-    return _serialise(result, context.aws_request_id)
-
-
-def _error_outcome(exc: BaseException, request_id: str) -> _Outcome:
-    frames = traceback.extract_tb(exc.__traceback__)[1:]
-    return _error(str(exc), type(exc).__name__, request_id, traceback.format_list(frames))
-
-
-def _error(message: str, error_type: str, request_id: str, stack: list[str]) -> _Outcome:
-    """The Python runtime's error payload, and its text as the runtime writes it."""
-    payload = {"errorMessage": message, "errorType": error_type, "requestId": request_id,
-               "stackTrace": stack}
-    return json.dumps(payload), payload
-
-
-def _serialise(result: Any, request_id: str) -> _Outcome:
-    if isinstance(result, bytes | bytearray):
-        return bytes(result).decode("utf-8", "replace"), None
-    try:
-        return json.dumps(result, default=_decimal), None
-    except (TypeError, ValueError) as exc:
-        return _error(f"Unable to marshal response: {exc}", "Runtime.MarshalError", request_id, [])
-
-
-def _decimal(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+        return exception_outcome(exc, context.aws_request_id)
+    return serialise(result, context.aws_request_id)
 
 
 # -- the two Task forms ---------------------------------------------------------------------------
@@ -361,7 +414,7 @@ class LambdaInvoke:
             return _response(request, invocation.request_id, invocation.version, "", 202)
         if invocation.error is not None:
             raise _function_error(invocation, _compact(invocation.error))
-        tail = params.get("LogType") == "Tail"
+        tail = invocation if params.get("LogType") == "Tail" else None
         return _response(request, invocation.request_id, invocation.version, invocation.payload,
                          200, tail)
 
@@ -400,7 +453,7 @@ def _compact(value: Any) -> str:
 
 def _response(
     request: TaskRequest, request_id: str, version: str, payload: str, status: int,
-    tail: bool = False,
+    tail: Invocation | None = None,
 ) -> dict[str, Any]:
     headers = _headers(request, request_id, version, payload, tail)
     response: dict[str, Any] = {
@@ -414,18 +467,18 @@ def _response(
         "SdkResponseMetadata": {"RequestId": request_id},
         "StatusCode": status,
     }
-    if tail:
+    if tail is not None:
         response["LogResult"] = headers["X-Amz-Log-Result"]
     return response
 
 
 def _headers(
-    request: TaskRequest, request_id: str, version: str, payload: str, tail: bool
+    request: TaskRequest, request_id: str, version: str, payload: str, tail: Invocation | None
 ) -> dict[str, str]:
     ctx = request.context
     headers = {"X-Amz-Executed-Version": version}
-    if tail:
-        headers["X-Amz-Log-Result"] = _log_tail(request_id, version)
+    if tail is not None:
+        headers["X-Amz-Log-Result"] = _log_tail(tail)
     headers.update({
         "x-amzn-Remapped-Content-Length": "0",
         "Connection": "keep-alive",
@@ -442,9 +495,11 @@ def _trace_id(now: float, bits: int) -> str:
     return f"root=1-{int(now):08x}-{bits:024x};sampled=0"
 
 
-def _log_tail(request_id: str, version: str) -> str:
-    lines = (f"START RequestId: {request_id} Version: {version}\n"
+def _log_tail(invocation: Invocation) -> str:
+    """``LogResult``: the last 4 KB of the invocation's log (the handler's output in between)."""
+    request_id = invocation.request_id
+    lines = (f"START RequestId: {request_id} Version: {invocation.version}\n{invocation.log}"
              f"END RequestId: {request_id}\n"
              f"REPORT RequestId: {request_id}\tDuration: 1.00 ms\tBilled Duration: 1 ms\t"
-             "Memory Size: 128 MB\tMax Memory Used: 32 MB\t\n")
-    return base64.b64encode(lines.encode("utf-8")).decode("ascii")
+             f"Memory Size: {invocation.memory} MB\tMax Memory Used: 32 MB\t\n")
+    return base64.b64encode(lines.encode("utf-8")[-_LOG_TAIL:]).decode("ascii")
