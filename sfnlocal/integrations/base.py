@@ -32,11 +32,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sfnlocal.asl.model import Pattern, Resource
 from sfnlocal.errors import EvaluationError
+from sfnlocal.integrations.http import HttpInvoke
 from sfnlocal.integrations.lambda_ import LambdaDirect, LambdaFunctions, LambdaInvoke
+from sfnlocal.integrations.plugins import ENTRY_POINT_GROUP, load_entry_points, plugins_enabled
 
 if TYPE_CHECKING:
     from sfnlocal.engine.clock import Clock
     from sfnlocal.engine.runtime import ExecutionRuntime
+    from sfnlocal.integrations.sqs_queues import SqsService
 
 __all__ = [
     "AttemptHooks",
@@ -202,15 +205,29 @@ class Registry:
     Attributes:
         lambdas: the local Lambda functions served by both Lambda Task forms.
         tokens: the task-token issuer.
+        load_plugins: load the ``sfnlocal.integrations`` entry points when made (default: the
+            ``SFNLOCAL_PLUGINS`` environment variable; see ``sfnlocal.integrations.plugins``).
     """
 
     lambdas: LambdaFunctions = field(default_factory=LambdaFunctions)
     tokens: TokenIssuer = field(default_factory=RandomTokens)
+    load_plugins: bool = field(default_factory=plugins_enabled)
     _by_key: dict[str, Integration] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_key.setdefault("lambda", LambdaDirect(self.lambdas))
         self._by_key.setdefault("lambda:invoke", LambdaInvoke(self.lambdas))
+        self._by_key.setdefault("http:invoke", HttpInvoke())
+        if self.load_plugins:
+            self.load_entry_points()
+
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[str]:
+        """Register the integrations that installed plug-ins declare; return their keys.
+
+        Raises:
+            PluginError: a plug-in is broken (the message names its entry point).
+        """
+        return load_entry_points(self, group)
 
     def register(self, key: str, integration: Integration) -> None:
         """Serve ``key`` with ``integration``.
@@ -223,14 +240,23 @@ class Registry:
         self._by_key[key] = integration
 
     def register_lambda(
-        self, name_or_arn: str, handler: Callable[..., Any], *, inline: bool = False,
-        timeout: float = 3.0,
+        self, name_or_arn: str, handler: Callable[..., Any] | str, *, inline: bool = False,
+        timeout: float = 3.0, **options: Any,
     ) -> None:
-        """Serve a Python callable ``handler(event, context)`` as a Lambda function.
+        """Serve ``handler(event, context)`` (a callable or ``module.function``) as a Lambda function.
 
-        See ``LambdaFunctions.register`` for the arguments.
+        See ``LambdaFunctions.register`` for the arguments (``code``, ``memory``, ``environment``,
+        ``mode="isolated"``... in ``options``).
         """
-        self.lambdas.register(name_or_arn, handler, inline=inline, timeout=timeout)
+        self.lambdas.register(name_or_arn, handler, inline=inline, timeout=timeout, **options)
+
+    def register_sqs(self, service: SqsService) -> None:
+        """Serve ``sqs:sendMessage`` and ``sqs:sendMessage.waitForTaskToken`` from ``service``."""
+        from sfnlocal.integrations.sqs import SqsSendMessage
+
+        integration = SqsSendMessage(service)
+        self._by_key["sqs:sendMessage"] = integration
+        self._by_key["sqs:sendMessage.waitForTaskToken"] = integration
 
     def resolve(self, resource: Resource) -> Integration:
         """The integration that serves ``resource``.
