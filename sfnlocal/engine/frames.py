@@ -19,7 +19,20 @@ from typing import Any
 from sfnlocal.asl.model import Block
 from sfnlocal.engine.history import Data
 
-__all__ = ["Frame"]
+__all__ = ["Frame", "VariableBytes"]
+
+
+class VariableBytes:
+    """The bytes of variable values an execution stores, over all its live scopes (a counter).
+
+    One instance is shared by an execution's frames; not persisted (a frame loaded from the store
+    starts a new count, so values assigned before a restart are not counted).
+    """
+
+    __slots__ = ("total",)
+
+    def __init__(self) -> None:
+        self.total = 0
 
 
 @dataclass(slots=True, eq=False)
@@ -42,6 +55,9 @@ class Frame:
         output: the frame's result once it has ended.
         input_data: the serialised form of ``input`` when the previous state already computed it
             (its exit event's ``Data``), shared by the next entered event; not persisted.
+        variable_bytes: the execution's count of stored variable bytes (shared with child frames).
+        variable_sizes: the JSON size of each of this scope's own variables, as counted there
+            (None until the scope assigns); not persisted.
     """
 
     id: str
@@ -58,6 +74,8 @@ class Frame:
     status: str = "RUNNING"
     output: Any = None
     input_data: Data | None = None
+    variable_bytes: VariableBytes = field(default_factory=VariableBytes)
+    variable_sizes: dict[str, int] | None = None
     _view: ChainMap[str, Any] | None = None
 
     @property
@@ -94,7 +112,23 @@ class Frame:
         return Frame(
             id=f"{self.id}/{suffix}", block=block, state=block.start_at, input=input,
             parent=self, prev_event=prev_event, input_data=input_data,
+            variable_bytes=self.variable_bytes,
         )
+
+    def store_variables(self, values: dict[str, Any], sizes: dict[str, int], total: int) -> None:
+        """Assign ``values`` in this scope, their JSON ``sizes`` and the execution's new ``total``."""
+        self.variables.update(values)
+        if self.variable_sizes is None:
+            self.variable_sizes = sizes
+        else:
+            self.variable_sizes.update(sizes)
+        self.variable_bytes.total = total
+
+    def discard_scope(self) -> None:
+        """Uncount this scope's variables (a branch or iteration has ended; its scope goes)."""
+        if self.variable_sizes:
+            self.variable_bytes.total -= sum(self.variable_sizes.values())
+            self.variable_sizes = None
 
     def to_data(self) -> dict[str, Any]:
         """The persistable form of this frame (JSON-compatible values only)."""

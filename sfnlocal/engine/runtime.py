@@ -19,7 +19,7 @@ from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import History
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.expressions.context import EvalContext
-from sfnlocal.expressions.jsonata import ABSENT, JsonataScope
+from sfnlocal.expressions.jsonata import ABSENT, ClockedContext, JsonataScope
 
 if TYPE_CHECKING:
     from sfnlocal.engine.store import Store
@@ -136,14 +136,15 @@ class ExecutionRuntime:
                 ctx["Map"] = {"Item": {"Index": map_item[0], "Value": map_item[1]}}
             return ctx
 
-        return EvalContext(variables=frame.scope, rng=self.rng, context_factory=build)
+        return ClockedContext(now, variables=frame.scope, rng=self.rng, context_factory=build)
 
     def jsonata_scope(
         self, ctx: EvalContext, state_input: Any, *, result: Any = ABSENT, error_output: Any = ABSENT,
     ) -> JsonataScope:
         """The JSONata scope of one state evaluation: ``$states`` members, variables, the clock's now."""
+        now_ms = None if isinstance(ctx, ClockedContext) else int(self.clock.now() * 1000)
         return JsonataScope.of(ctx, state_input, result=result, error_output=error_output,
-                               now_ms=int(self.clock.now() * 1000))
+                               now_ms=now_ms)
 
     # -- persistence ----------------------------------------------------------------------------
 

@@ -7,6 +7,8 @@
 - ``JsonataScope``: what the expressions of one state evaluation see: ``$states`` (``input``,
   ``result``, ``errorOutput``, ``context``: only the members the caller gives) and the workflow
   variables as ``$name``. Build it once per state evaluation, use it for every field.
+- ``ClockedContext``: the engine's ``EvalContext``, carrying the engine clock's time, which every
+  scope built from it gives ``$now()`` and ``$millis()`` (without one: the wall clock).
 - ``JsonataValue.evaluate_in(scope)`` returns a new value (shortcuts: ``evaluate(data, ctx, result=...,
   error_output=...)``, shaped like ``Template.evaluate``, and ``evaluate_states(states, variables, rng)``),
   or raises ``EvaluationError("States.QueryEvaluationError", detail, location=<field path>)`` with
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import ChainMap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -46,6 +49,7 @@ from sfnlocal.expressions.jsonata_engine import (
 __all__ = [
     "ABSENT",
     "QUERY_EVALUATION_ERROR",
+    "ClockedContext",
     "JsonataScope",
     "JsonataSyntaxError",
     "JsonataValue",
@@ -82,6 +86,36 @@ def query_error(text: str, field_path: str, what: str) -> EvaluationError:
     """
     detail = f"The JSONata expression '{text}' specified for the field '{field_path}' {what}"
     return EvaluationError(QUERY_EVALUATION_ERROR, detail, location=field_path)
+
+
+_NO_VARIABLES: Mapping[str, Any] = {}
+
+
+class ClockedContext(EvalContext):
+    """An ``EvalContext`` that also knows the engine clock's time at the state's evaluation.
+
+    ``JsonataScope.of`` gives it to ``$now()`` and ``$millis()``, so every JSONata field (Map
+    ``Items``, Choice ``Condition``...) reads the engine clock, never the wall clock.
+
+    Attributes:
+        now: the engine clock's time, in epoch seconds.
+    """
+
+    __slots__ = ("now",)
+
+    def __init__(
+        self,
+        now: float,
+        variables: Mapping[str, Any] | None = None,
+        rng: random.Random | None = None,
+        context_factory: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
+        # EvalContext.__init__'s work, inlined: one of these is built per state (hot path).
+        self._context = None
+        self._context_factory = context_factory
+        self.variables = variables if variables is not None else _NO_VARIABLES
+        self.rng = rng if rng is not None else random.Random()
+        self.now = now
 
 
 class JsonataScope:
@@ -127,8 +161,11 @@ class JsonataScope:
     ) -> JsonataScope:
         """The scope of a state evaluation from the engine's ``EvalContext``.
 
-        ``$states.context`` is ``ctx.context``, built only if an expression reads it.
+        ``$states.context`` is ``ctx.context``, built only if an expression reads it. ``now_ms``
+        defaults to the time of a ``ClockedContext`` (else the wall clock, at evaluation).
         """
+        if now_ms is None and isinstance(ctx, ClockedContext):
+            now_ms = int(ctx.now * 1000)
         states: dict[str, Any] = {"input": state_input}
         if result is not ABSENT:
             states["result"] = result
@@ -143,17 +180,33 @@ class JsonataScope:
                 states = dict(self._states)
                 if self._context is not None and "context" not in states:
                     states["context"] = self._context()
-                self._full = {**self._variables, "states": states}
+                self._full = _merged(self._variables, states)
             base = self._full
         else:
             if self._plain is None:
-                self._plain = {**self._variables, "states": self._states}
+                self._plain = _merged(self._variables, self._states)
             base = self._plain
         if expression.uses_random:
             if self._random is None:
                 self._random = random_bindings(self._rng or random.Random())
             return {**base, **self._random}
         return base
+
+
+def _merged(variables: Mapping[str, Any], states: Mapping[str, Any]) -> dict[str, Any]:
+    """The variables as one dict (inner scopes win over outer ones) plus ``states``.
+
+    A ``ChainMap`` (the frames' variable view) is merged map by map, which is several times faster
+    than iterating it.
+    """
+    if isinstance(variables, ChainMap):
+        merged: dict[str, Any] = {}
+        for scope in reversed(variables.maps):
+            merged.update(scope)
+    else:
+        merged = dict(variables)
+    merged["states"] = states
+    return merged
 
 
 _Node = Callable[[JsonataScope], Any]

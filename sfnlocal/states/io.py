@@ -14,7 +14,7 @@ from typing import Any, TypeAlias
 
 from sfnlocal.asl.model import State
 from sfnlocal.engine.frames import Frame
-from sfnlocal.engine.history import MAX_PAYLOAD_BYTES, Data
+from sfnlocal.engine.history import MAX_PAYLOAD_BYTES, Data, to_json_text
 from sfnlocal.engine.runtime import ExecutionRuntime
 from sfnlocal.errors import EvaluationError, StatesError, cause_prefix
 from sfnlocal.expressions.context import EvalContext
@@ -23,11 +23,16 @@ from sfnlocal.expressions.jsonpath import Path, PathNotFound, PathTypeError
 from sfnlocal.expressions.templates import Template
 
 __all__ = [
+    "DATA_LIMIT_EXCEEDED",
+    "MAX_ASSIGN_BYTES",
+    "MAX_EXECUTION_VARIABLE_BYTES",
+    "MAX_VARIABLE_BYTES",
     "RUNTIME",
     "Step",
     "apply_input_path",
     "apply_output_path",
     "apply_result_path",
+    "check_variable_sizes",
     "commit_assign",
     "enter",
     "evaluate_assign",
@@ -35,12 +40,20 @@ __all__ = [
     "exit_state",
     "guarded",
     "guarded_async",
+    "json_size",
     "jsonata_output",
     "reported",
     "translate",
 ]
 
 RUNTIME = "States.Runtime"
+DATA_LIMIT_EXCEEDED = "States.DataLimitExceeded"
+MAX_VARIABLE_BYTES = 262_144
+"""One variable's value (checklist §5)."""
+MAX_ASSIGN_BYTES = 262_144
+"""All values of one Assign."""
+MAX_EXECUTION_VARIABLE_BYTES = 10 * 1024 * 1024
+"""All variables an execution stores at once."""
 
 Step: TypeAlias = tuple[str | None, Any]
 """What a state handler returns: the next state's name (None at the end of a block) and the output."""
@@ -79,7 +92,7 @@ def exit_state(
 def data_limit_error(source: str) -> StatesError:
     """AWS's ``States.DataLimitExceeded`` for a result from ``source`` (state, ARN or service)."""
     return StatesError(
-        "States.DataLimitExceeded",
+        DATA_LIMIT_EXCEEDED,
         f"The state/task '{source}' returned a result with a size exceeding "
         "the maximum number of bytes service limit.",
     )
@@ -142,9 +155,68 @@ def jsonata_output(output: JsonataValue | None, scope: JsonataScope, default: An
 
 
 def commit_assign(frame: Frame, values: dict[str, Any] | None) -> None:
-    """Make assigned values visible to the following states (into this frame's scope)."""
+    """Make assigned values visible to the following states (into this frame's scope).
+
+    Raises:
+        StatesError: ``States.DataLimitExceeded`` when a value, the Assign or the execution's
+            variables would pass their size limit (``check_variable_sizes``); nothing is assigned.
+    """
     if values:
-        frame.variables.update(values)
+        sizes, total = check_variable_sizes(frame, values)
+        frame.store_variables(values, sizes, total)
+
+
+def check_variable_sizes(frame: Frame, values: dict[str, Any]) -> tuple[dict[str, int], int]:
+    """The JSON size of each assigned value and the execution's variable bytes after the Assign.
+
+    Limits (checklist §5): one value ≤ 256 KiB, all values of one Assign ≤ 256 KiB, all variables
+    stored by the execution (its live scopes) ≤ 10 MiB. Sizes are UTF-8 bytes of compact JSON.
+
+    Raises:
+        StatesError: ``States.DataLimitExceeded``, the cause naming the limit, the size and the
+            state. AWS's wording of these causes has not been observed: ours is our own.
+    """
+    sizes: dict[str, int] = {}
+    assigned = 0
+    for name, value in values.items():
+        size = sizes[name] = json_size(value)
+        assigned += size
+        if size > MAX_VARIABLE_BYTES:
+            raise _variable_limit(frame, f"The value assigned to the variable '{name}' has {size} "
+                                         f"bytes, over the limit of {MAX_VARIABLE_BYTES} bytes "
+                                         "for one variable.")
+    if assigned > MAX_ASSIGN_BYTES:
+        raise _variable_limit(frame, f"The values of the Assign field have {assigned} bytes in "
+                                     f"all, over the limit of {MAX_ASSIGN_BYTES} bytes for one "
+                                     "Assign.")
+    total = frame.variable_bytes.total + assigned
+    own = frame.variable_sizes
+    if own:
+        for name in sizes:
+            total -= own.get(name, 0)
+    if total > MAX_EXECUTION_VARIABLE_BYTES:
+        raise _variable_limit(frame, f"The variables of the execution would have {total} bytes "
+                                     f"in all, over the limit of {MAX_EXECUTION_VARIABLE_BYTES} "
+                                     "bytes for one execution.")
+    return sizes, total
+
+
+def json_size(value: Any) -> int:
+    """UTF-8 byte length of ``value``'s compact JSON text (integers, booleans, null: no encode)."""
+    kind = type(value)
+    if kind is int:
+        return len(repr(value))
+    if kind is bool:
+        return 4 if value else 5
+    if value is None:
+        return 4
+    text = to_json_text(value)
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def _variable_limit(frame: Frame, detail: str) -> StatesError:
+    # AWS documents the limits but not the cause it reports: this wording is unverified.
+    return StatesError(DATA_LIMIT_EXCEEDED, cause_prefix(frame.state, frame.entered_event) + detail)
 
 
 def translate(exc: Exception, state: State, frame: Frame) -> StatesError:

@@ -167,6 +167,8 @@ class _Iterations:
             with contextlib.suppress(HistoryLimitExceeded):
                 rt.emit(child, "MapIterationAborted", details)
             raise
+        finally:
+            child.discard_scope()
         self.parts[index] = composite.output_data(child, output)
         last = rt.emit_aside(child, "MapIterationSucceeded", details)
         if not self.failed:  # after a failure, the pointer stays on the failed iteration

@@ -139,6 +139,8 @@ class _Branches:
         except asyncio.CancelledError:
             child.status = "ABORTED"
             raise
+        finally:
+            child.discard_scope()
         self.parts[index] = composite.output_data(child, output)
         self.last = max(self.last, child.prev_event)
 

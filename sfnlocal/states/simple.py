@@ -18,7 +18,7 @@ from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import to_json_text
 from sfnlocal.engine.runtime import ExecutionRuntime
 from sfnlocal.errors import StatesError, cause_prefix
-from sfnlocal.expressions.context import EvalContext
+from sfnlocal.expressions.context import EMPTY_CONTEXT, EvalContext
 from sfnlocal.expressions.jsonata import JsonataScope, JsonataValue
 from sfnlocal.expressions.jsonata_fields import evaluate_string
 from sfnlocal.expressions.jsonpath import PathNotFound
@@ -57,7 +57,7 @@ def _leave_jsonata(
     raw = frame.input
     if scope is None:
         scope = rt.jsonata_scope(rt.eval_ctx(frame, state), raw)
-    assigned = io.evaluate_assign(assign, raw, EvalContext(), scope)
+    assigned = io.evaluate_assign(assign, raw, EMPTY_CONTEXT, scope)
     output = io.jsonata_output(output_value, scope, raw)
     io.commit_assign(frame, assigned)
     io.exit_state(rt, frame, state, output, assigned)

@@ -6,6 +6,7 @@ Expected values follow AWS's documented behaviour (checklist §3.2, §5, §9) an
 from __future__ import annotations
 
 import random
+from collections import ChainMap
 from typing import Any
 
 import pytest
@@ -229,3 +230,11 @@ def test_a_function_result_is_an_unsupported_result_type():
 def test_a_function_inside_a_result_is_unsupported_too():
     error = failure({"a": "{% {'f': function($x){$x}} %}"})
     assert error.detail.endswith("returned an unsupported result type.")
+
+
+def test_scope_variables_from_a_chain_of_scopes_inner_first() -> None:
+    # A Map iteration's view: its own scope first, then the enclosing one (checklist §5, Scopes).
+    variables = ChainMap({"x": 1}, {"x": 2, "y": 3})
+    value = compile_jsonata_value("{% [$x, $y, $states.input] %}", "Output")
+    assert value.evaluate_in(JsonataScope({"input": 4}, variables)) == [1, 3, 4]
+    assert variables.maps == [{"x": 1}, {"x": 2, "y": 3}]  # not modified
