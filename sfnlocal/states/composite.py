@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any, Protocol
+from typing import Any, Generic, TypeVar
 
 from sfnlocal.asl.model import MapState, ParallelState
 from sfnlocal.engine.frames import Frame
@@ -43,25 +43,36 @@ EXPRESSION_ERRORS = (EvaluationError, PathNotFound)
 Composite = ParallelState | MapState
 
 
-class Attempt(Protocol):
-    """One run of a composite state's work, called with the retry count of the current visit."""
+S = TypeVar("S", ParallelState, MapState)
 
-    started: bool
-    """True once the attempt recorded ``<Type>StateStarted``."""
 
-    ctx: EvalContext | None
-    """The evaluation context of the attempt (for the result steps), once it has one."""
+class Attempt(Generic[S]):
+    """One run of a composite state's work, called with the retry count of the current visit.
 
-    data: Data | None
-    """The result's ``Data`` (its text joined from the children's), once the attempt succeeded."""
+    Parallel and Map subclass it with their ``__call__``; the fields are what ``run_attempts``
+    reads once the work is over.
+    """
+
+    __slots__ = ("ctx", "data", "frame", "rt", "started", "state")
+
+    def __init__(self, rt: ExecutionRuntime, frame: Frame, state: S) -> None:
+        self.rt = rt
+        self.frame = frame
+        self.state: S = state
+        self.started = False
+        """True once the attempt recorded ``<Type>StateStarted``."""
+        self.ctx: EvalContext | None = None
+        """The evaluation context of the attempt (for the result steps), once it has one."""
+        self.data: Data | None = None
+        """The result's ``Data`` (its text joined from the children's), once the attempt succeeded."""
 
     async def __call__(self, retry_count: int) -> Any:
         """Run the work; return the raw result (an array) or raise ``StatesError``."""
-        ...
+        raise NotImplementedError
 
 
 async def run_attempts(
-    rt: ExecutionRuntime, frame: Frame, state: Composite, attempt: Attempt
+    rt: ExecutionRuntime, frame: Frame, state: Composite, attempt: Attempt[Any]
 ) -> Step:
     """Run ``attempt`` under ``Retry``; then Catch, or the result steps.
 

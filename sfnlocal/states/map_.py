@@ -59,18 +59,10 @@ async def run_map(rt: ExecutionRuntime, frame: Frame, state: MapState) -> Step:
     return await composite.run_attempts(rt, frame, state, _Attempt(rt, frame, state))
 
 
-class _Attempt:
+class _Attempt(composite.Attempt[MapState]):
     """One run of the whole Map."""
 
-    __slots__ = ("ctx", "data", "frame", "rt", "started", "state")
-
-    def __init__(self, rt: ExecutionRuntime, frame: Frame, state: MapState) -> None:
-        self.rt = rt
-        self.frame = frame
-        self.state = state
-        self.started = False
-        self.ctx: EvalContext | None = None
-        self.data: Data | None = None
+    __slots__ = ()
 
     async def __call__(self, retry_count: int) -> Any:
         rt, frame, state = self.rt, self.frame, self.state

@@ -50,18 +50,10 @@ async def run_parallel(rt: ExecutionRuntime, frame: Frame, state: ParallelState)
     return await composite.run_attempts(rt, frame, state, _Attempt(rt, frame, state))
 
 
-class _Attempt:
+class _Attempt(composite.Attempt[ParallelState]):
     """One run of all the branches."""
 
-    __slots__ = ("ctx", "data", "frame", "rt", "started", "state")
-
-    def __init__(self, rt: ExecutionRuntime, frame: Frame, state: ParallelState) -> None:
-        self.rt = rt
-        self.frame = frame
-        self.state = state
-        self.started = False
-        self.ctx: EvalContext | None = None
-        self.data: Data | None = None
+    __slots__ = ()
 
     async def __call__(self, retry_count: int) -> Any:
         rt, frame, state = self.rt, self.frame, self.state
