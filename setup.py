@@ -33,6 +33,7 @@ setup(
             "mypy>=1.10",
             "ruff>=0.5",
             "types-PyYAML>=6.0",
+            "boto3>=1.34",
         ],
         "bench": [
             "moto[stepfunctions]>=5.2",

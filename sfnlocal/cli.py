@@ -8,6 +8,9 @@ Sub-commands:
                             stderr (exit 1); ``--json`` prints ``{"execution": <DescribeExecution>,
                             "history": {"events": [...]}}`` instead. Exit 2 when it cannot start
                             (unreadable file, invalid definition, input that is not JSON).
+    serve [--host H] [--port P] [--clock system|virtual] [--definitions DIR] [--no-examples]
+          [--region R]      run the HTTP server (Step Functions API + web page) until SIGINT or
+                            SIGTERM; exit 1 with a one-line message when the port is taken.
 
 ``asyncio.run`` is used only at the edge (``sfnlocal.run``).
 """
@@ -15,7 +18,10 @@ Sub-commands:
 from __future__ import annotations
 
 import argparse
+import asyncio
+import errno
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -41,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_validate(sub)
     _add_graph(sub)
     _add_run(sub)
+    _add_serve(sub)
     return parser
 
 
@@ -187,6 +194,61 @@ def _iso(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _add_serve(sub: Any) -> None:
+    p = sub.add_parser("serve", help="run the Step Functions endpoint and its web page")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8083, help="TCP port (default 8083; 0 = any free)")
+    p.add_argument("--clock", choices=("system", "virtual"), default="system",
+                   help="system (default: real time) or virtual (waits take no time)")
+    p.add_argument("--definitions", metavar="DIR", type=Path,
+                   help="register every .json/.yaml definition of DIR (named by file name)")
+    p.add_argument("--no-examples", action="store_false", dest="examples",
+                   help="do not register the bundled example state machine 'hello'")
+    p.add_argument("--region", default="us-east-1",
+                   help="region of the ARNs the server creates (default us-east-1)")
+    p.set_defaults(handler=_cmd_serve)
+
+
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from sfnlocal.api.serve import ServeOptions, serve  # aiohttp only when serving
+
+    if args.definitions is not None and not args.definitions.is_dir():
+        print(f"sfnlocal serve: {args.definitions} is not a directory", file=err)
+        return 1
+    options = ServeOptions(host=args.host, port=args.port, clock=args.clock,
+                           definitions_dir=args.definitions, examples=args.examples,
+                           region=args.region)
+    _log_to(err)
+
+    def ready(server: Any, loaded: list[str]) -> None:
+        names = ", ".join(loaded) or "none"
+        print(f"sfnlocal serve: listening on {server.url} (state machines: {names}; "
+              "Ctrl-C stops)", file=out, flush=True)
+
+    try:
+        asyncio.run(serve(options, on_ready=ready))
+    except OSError as exc:
+        print(f"sfnlocal serve: {_bind_problem(args.host, args.port, exc)}", file=err)
+        return 1
+    print("sfnlocal serve: stopped", file=out, flush=True)
+    return 0
+
+
+def _bind_problem(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"cannot listen on {host}:{port}: the port is already in use (choose another: --port)"
+    return f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+
+
+def _log_to(stream: TextIO) -> None:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    log = logging.getLogger("sfnlocal.api")
+    log.handlers[:] = [handler]
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def main(

@@ -1,0 +1,168 @@
+"""The HTTP server: one aiohttp application over one ``Engine``.
+
+Routes:
+    POST /                 the Step Functions API (AWS JSON 1.0, ``X-Amz-Target``)
+    GET  /                 the web page (``static/index.html``)
+    GET  /health           ``{"status": "ok", ...}``
+    GET  /ui/api/...       the page's JSON endpoints
+
+Typical use (``sfnlocal serve`` does this)::
+
+    async with Engine() as engine:
+        server = Server(engine, "127.0.0.1", 8083)
+        await server.start()
+        ...
+        await server.stop()      # stops listening, lets in-flight requests finish
+
+The account is the engine's (``123456789012`` by default). The region of a request is read from
+its SigV4 ``Authorization`` credential scope (``us-east-1`` when absent) and logged, but one server
+serves one region: ARNs always carry the engine's region (``--region``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from sfnlocal.api.errors import JSON_CONTENT_TYPE, ApiError, error_response, unknown_operation
+from sfnlocal.api.shapes import Params, dumps, parse_body
+from sfnlocal.api.stepfunctions import TARGET_PREFIX, handle
+from sfnlocal.api.ui import ENGINE_KEY, add_ui_routes
+from sfnlocal.engine.engine import Engine
+from sfnlocal.errors import InvalidDefinition, ServiceError
+
+__all__ = ["DEFAULT_REGION", "MAX_REQUEST_BYTES", "Server", "create_app", "region_of"]
+
+logger = logging.getLogger("sfnlocal.api")
+
+DEFAULT_REGION = "us-east-1"
+MAX_REQUEST_BYTES = 1024 * 1024
+"""The largest request body accepted (AWS's 1 MB request limit)."""
+
+_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
+# Typed request keys where aiohttp has them (3.12+), plain strings before.
+_REGION_KEY: Any = web.RequestKey("region", str) if hasattr(web, "RequestKey") else "sfnlocal.region"
+_ACTION_KEY: Any = web.RequestKey("action", str) if hasattr(web, "RequestKey") else "sfnlocal.action"
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def region_of(authorization: str | None) -> str:
+    """The region of a SigV4 ``Authorization`` header's credential scope (``us-east-1`` if none)."""
+    match = _SCOPE.search(authorization or "")
+    return match.group("region") if match else DEFAULT_REGION
+
+
+def create_app(engine: Engine) -> web.Application:
+    """The aiohttp application serving ``engine``: the API, the web page and ``/health``."""
+    app = web.Application(middlewares=[_log_requests], client_max_size=MAX_REQUEST_BYTES)
+    app[ENGINE_KEY] = engine
+    app.router.add_post("/", _api)
+    add_ui_routes(app)
+    return app
+
+
+@web.middleware
+async def _log_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Log one line per request: client, method, path, action, region, status, duration."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        action = request.get(_ACTION_KEY, "-")
+        region = request.get(_REGION_KEY, "-")
+        elapsed = (time.perf_counter() - started) * 1000
+        logger.info("%s %s %s %s %s %d %.1fms", request.remote, request.method, request.path,
+                    action, region, status, elapsed)
+
+
+async def _api(request: web.Request) -> web.Response:
+    """``POST /``: one Step Functions action."""
+    request[_REGION_KEY] = region_of(request.headers.get("Authorization"))
+    try:
+        action = _action_of(request.headers.get("X-Amz-Target"))
+        request[_ACTION_KEY] = action
+        params = Params(parse_body(await _read_body(request)))
+        body = await handle(request.app[ENGINE_KEY], action, params)
+    except ApiError as err:
+        return error_response(err.code, err.message, err.status)
+    except (ServiceError, InvalidDefinition) as err:
+        return error_response(err.code, err.message)
+    except Exception:
+        logger.exception("internal error in %s", request.get(_ACTION_KEY, "-"))
+        return error_response("InternalFailure", "The request processing has failed because "
+                              "of an unknown error, exception or failure.", 500)
+    return web.Response(text=dumps(body), content_type=JSON_CONTENT_TYPE,
+                        headers={"x-amzn-RequestId": str(uuid.uuid4())})
+
+
+def _action_of(target: str | None) -> str:
+    if target is None or not target.startswith(TARGET_PREFIX):
+        raise unknown_operation()
+    return target[len(TARGET_PREFIX):]
+
+
+async def _read_body(request: web.Request) -> bytes:
+    try:
+        return await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ApiError("RequestEntityTooLargeException",
+                       f"Request body is larger than the {MAX_REQUEST_BYTES} bytes limit",
+                       413) from None
+
+
+class Server:
+    """The HTTP server of one engine, started and stopped from a running event loop.
+
+    Args:
+        engine: the engine to serve (already entered: ``async with engine``).
+        host: the address to bind (loopback by default).
+        port: the TCP port; 0 picks a free one (see ``port`` after ``start``).
+        shutdown_timeout: how long ``stop`` lets in-flight requests run before cancelling them.
+    """
+
+    def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 8083,
+                 shutdown_timeout: float = 10.0) -> None:
+        self.engine = engine
+        self.host = host
+        self.port = port
+        self._runner = web.AppRunner(create_app(engine), access_log=None,
+                                     shutdown_timeout=shutdown_timeout)
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:8083``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    async def start(self) -> None:
+        """Bind and listen.
+
+        Raises:
+            OSError: the address cannot be bound (``errno.EADDRINUSE`` when the port is taken).
+        """
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        try:
+            await site.start()
+        except OSError:
+            await self._runner.cleanup()
+            raise
+        addresses = self._runner.addresses
+        if addresses:
+            self.port = int(addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop listening, let in-flight requests finish (up to the timeout), close."""
+        await self._runner.cleanup()

@@ -1,0 +1,204 @@
+"""The Step Functions actions (AWS JSON 1.0, ``X-Amz-Target: AWSStepFunctions.<Action>``).
+
+Each handler reads its members with ``Params`` and calls the ``Engine``; records give the response
+shapes through ``to_aws()`` and friends. The task-token and activity actions are served when the
+engine has the matching methods (``send_task_success``, ``create_activity``...); until then they
+are unknown operations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sfnlocal.api.errors import unknown_operation
+from sfnlocal.api.paging import page
+from sfnlocal.api.shapes import Params
+from sfnlocal.api.tasks import TASK_ACTIONS
+from sfnlocal.asl.validate import validation_result
+from sfnlocal.engine.engine import Engine
+from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, aws_time
+from sfnlocal.engine.validation import (
+    EXECUTION_STATUSES,
+    STATE_MACHINE_TYPES,
+    check_arn,
+    check_enum,
+    check_max_results,
+)
+from sfnlocal.errors import ServiceError
+
+__all__ = ["ACTIONS", "TARGET_PREFIX", "handle"]
+
+TARGET_PREFIX = "AWSStepFunctions."
+
+Handler = Callable[[Engine, Params], Awaitable[dict[str, Any]]]
+ACTIONS: dict[str, Handler] = {}
+_SEVERITIES = ("ERROR", "WARNING")
+_VALIDATE_MAX_RESULTS = 100
+
+
+def _action(name: str) -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        ACTIONS[name] = handler
+        return handler
+    return register
+
+
+async def handle(engine: Engine, action: str, params: Params) -> dict[str, Any]:
+    """Run one action and return its response members.
+
+    Raises:
+        ApiError: ``UnknownOperationException`` and request-shape errors.
+        ServiceError / InvalidDefinition: what the engine refuses.
+    """
+    handler = ACTIONS.get(action) or TASK_ACTIONS.get(action)
+    if handler is None:
+        raise unknown_operation()
+    return await handler(engine, params)
+
+
+# -- state machines ---------------------------------------------------------------------------
+
+
+@_action("CreateStateMachine")
+async def _create_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
+    p.require("name", "definition", "roleArn")
+    name, definition, role_arn = p.string("name"), p.string("definition"), p.string("roleArn")
+    type_ = p.opt_string("type") or "STANDARD"
+    if p.opt_string("versionDescription") is not None and not p.flag("publish"):
+        raise ServiceError("ValidationException",
+                           "Version description can only be set when publish is true")
+    record = await engine.create_state_machine(name, definition, role_arn, type_)
+    return record.to_create_aws()
+
+
+@_action("DescribeStateMachine")
+async def _describe_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
+    return (await engine.describe_state_machine(p.string("stateMachineArn"))).to_aws()
+
+
+@_action("ListStateMachines")
+async def _list_state_machines(engine: Engine, p: Params) -> dict[str, Any]:
+    records = await engine.list_state_machines()
+    chosen, token = page(records, _name_of, "stateMachines", max_results=p.opt_int("maxResults"),
+                         next_token=p.opt_string("nextToken"), ordered=True)
+    return _listing("stateMachines", [r.to_list_item() for r in chosen], token)
+
+
+@_action("DeleteStateMachine")
+async def _delete_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
+    await engine.delete_state_machine(p.string("stateMachineArn"))
+    return {}
+
+
+@_action("DescribeStateMachineForExecution")
+async def _describe_for_execution(engine: Engine, p: Params) -> dict[str, Any]:
+    execution = await engine.describe_execution(p.string("executionArn"))
+    machine = engine.store.get_state_machine(execution.state_machine_arn)
+    if machine is None:
+        raise ServiceError("StateMachineDoesNotExist",
+                           f"State Machine Does Not Exist: '{execution.state_machine_arn}'")
+    return _for_execution_shape(machine)
+
+
+def _for_execution_shape(machine: StateMachineRecord) -> dict[str, Any]:
+    described = machine.to_aws()
+    shape = {key: described[key] for key in ("stateMachineArn", "name", "definition", "roleArn",
+                                            "loggingConfiguration", "tracingConfiguration")}
+    shape["updateDate"] = aws_time(machine.creation_date)
+    if machine.revision_id is not None:
+        shape["revisionId"] = machine.revision_id
+    return shape
+
+
+@_action("ValidateStateMachineDefinition")
+async def _validate_definition(engine: Engine, p: Params) -> dict[str, Any]:
+    definition = p.string("definition")
+    type_ = p.opt_string("type") or "STANDARD"
+    check_enum(type_, "type", STATE_MACHINE_TYPES)
+    severity = p.opt_string("severity") or "ERROR"
+    check_enum(severity, "severity", _SEVERITIES)
+    max_results = p.opt_int("maxResults") or 0
+    check_max_results(max_results, _VALIDATE_MAX_RESULTS)
+    return validation_result(definition, type_, severity, max_results or _VALIDATE_MAX_RESULTS)
+
+
+# -- executions -------------------------------------------------------------------------------
+
+
+@_action("StartExecution")
+async def _start_execution(engine: Engine, p: Params) -> dict[str, Any]:
+    arn, kwargs = _start_members(p)
+    return (await engine.start_execution(arn, **kwargs)).to_start_aws()
+
+
+@_action("StartSyncExecution")
+async def _start_sync_execution(engine: Engine, p: Params) -> dict[str, Any]:
+    arn, kwargs = _start_members(p)
+    return (await engine.start_sync_execution(arn, **kwargs)).to_aws()
+
+
+def _start_members(p: Params) -> tuple[str, dict[str, Any]]:
+    arn = p.string("stateMachineArn")
+    kwargs: dict[str, Any] = {"name": p.opt_string("name"),
+                              "trace_header": p.opt_string("traceHeader")}
+    text = p.opt_string("input")
+    if text is not None:
+        kwargs["input"] = text
+    return arn, kwargs
+
+
+@_action("StopExecution")
+async def _stop_execution(engine: Engine, p: Params) -> dict[str, Any]:
+    record = await engine.stop_execution(p.string("executionArn"), p.opt_string("error"),
+                                         p.opt_string("cause"))
+    return record.to_stop_aws()
+
+
+@_action("DescribeExecution")
+async def _describe_execution(engine: Engine, p: Params) -> dict[str, Any]:
+    return (await engine.describe_execution(p.string("executionArn"))).to_aws()
+
+
+@_action("ListExecutions")
+async def _list_executions(engine: Engine, p: Params) -> dict[str, Any]:
+    arn = p.opt_string("stateMachineArn")
+    map_run = p.opt_string("mapRunArn")
+    if arn is None:
+        if map_run is None:
+            raise ServiceError("ValidationException",
+                               "Must provide a StateMachine ARN or MapRun ARN")
+        check_arn(map_run, "mapRun")
+        raise ServiceError("ResourceNotFound", f"Resource not found: '{map_run}'")
+    status = p.opt_string("statusFilter")
+    if status is not None:
+        check_enum(status, "statusFilter", EXECUTION_STATUSES)
+    records = await engine.list_executions(arn, status)
+    chosen, token = page(records, _arn_of, f"executions|{arn}|{status}",
+                         max_results=p.opt_int("maxResults"),
+                         next_token=p.opt_string("nextToken"), token_limit=3096)
+    return _listing("executions", [r.to_list_item() for r in chosen], token)
+
+
+@_action("GetExecutionHistory")
+async def _get_execution_history(engine: Engine, p: Params) -> dict[str, Any]:
+    return await engine.get_execution_history(
+        p.string("executionArn"), reverse_order=p.flag("reverseOrder"),
+        max_results=p.opt_int("maxResults"), next_token=p.opt_string("nextToken"),
+        include_execution_data=p.flag("includeExecutionData", True),
+    )
+
+
+def _name_of(record: StateMachineRecord) -> str:
+    return record.name
+
+
+def _arn_of(record: ExecutionRecord) -> str:
+    return record.arn
+
+
+def _listing(member: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
+    response: dict[str, Any] = {member: items}
+    if token is not None:
+        response["nextToken"] = token
+    return response
