@@ -13,6 +13,11 @@ cancels the ones still running (they stay RUNNING, as in a process that stopped)
 ``ServiceError(code, message)`` with AWS's codes and texts; records give AWS's response shapes
 through ``to_aws()`` and friends.
 
+Task tokens and activities (``send_task_success``/``failure``/``heartbeat``, ``create_activity``,
+``get_activity_task``...) come from ``CallbackApi`` (``sfnlocal.engine.tokens``). An execution
+started with ``AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID`` in its input is the child of that
+execution: stopping the parent stops it too.
+
 Express state machines: ``start_execution`` returns an Express ARN
 (``arn:aws:states:<region>:<account>:express:<machine>:<name>:<uuid>``) whose execution AWS does
 not let you describe, stop, list or read the history of (``InvalidArn`` /
@@ -26,7 +31,7 @@ import asyncio
 import json
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sfnlocal.asl import check, load
@@ -40,6 +45,7 @@ from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, SyncExe
 from sfnlocal.engine.runtime import ExecutionIdentity, ExecutionRuntime
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.engine.store import MemoryStore, Store
+from sfnlocal.engine.tokens import CallbackApi
 from sfnlocal.engine.validation import (
     EXECUTION_STATUSES,
     STATE_MACHINE_TYPES,
@@ -49,6 +55,7 @@ from sfnlocal.engine.validation import (
 )
 from sfnlocal.errors import ServiceError
 from sfnlocal.integrations.base import Registry
+from sfnlocal.integrations.states_executions import PARENT_KEY
 
 __all__ = ["DEFAULT_ROLE_ARN", "Engine"]
 
@@ -57,7 +64,7 @@ _NO_INPUT: Any = object()
 _TYPE_NOT_SUPPORTED = "This operation is not supported by this type of state machine"
 
 
-class Engine:
+class Engine(CallbackApi):
     """An in-process Step Functions service.
 
     Args:
@@ -82,6 +89,7 @@ class Engine:
         self.rng = random.Random(self.settings.seed)
         self._running: dict[str, Execution] = {}
         self._express: dict[str, ExecutionRecord] = {}
+        self._children: dict[str, list[str]] = {}
         self._group: asyncio.TaskGroup | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -213,7 +221,15 @@ class Engine:
         existing = self.store.get_execution(arn)
         if existing is not None:
             return _idempotent_start(existing, text)
-        return self._launch(machine, arn, name, value, text, trace_header).record
+        record = self._launch(machine, arn, name, value, text, trace_header).record
+        self._link_parent(value, arn)
+        return record
+
+    def _link_parent(self, value: Any, arn: str) -> None:
+        """Remember ``AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID``: the parent's stop stops it."""
+        parent = value.get(PARENT_KEY) if isinstance(value, dict) else None
+        if isinstance(parent, str) and parent in self._running:
+            self._children.setdefault(parent, []).append(arn)
 
     async def start_sync_execution(
         self, state_machine_arn: str, input: Any = _NO_INPUT, name: str | None = None,
@@ -256,8 +272,12 @@ class Engine:
             self.store.put_execution(record, history)
         self._running[arn] = execution
         execution.task = self._group.create_task(execution.run(), name=f"sfnlocal-execution:{name}")
-        execution.task.add_done_callback(lambda _: self._running.pop(arn, None))
+        execution.task.add_done_callback(lambda _: self._closed(arn))
         return execution
+
+    def _closed(self, arn: str) -> None:
+        self._running.pop(arn, None)
+        self._children.pop(arn, None)
 
     def _history_limit(self, machine: StateMachineRecord) -> int | None:
         """States may record ``history_limit - 1`` events; the closing event takes the last slot."""
@@ -323,10 +343,31 @@ class Engine:
         """
         record = await self.describe_execution(arn)
         execution = self._running.get(arn)
+        children = self._children.get(arn, [])
         if execution is not None and not record.done:
             execution.stop(error, cause)
             await execution.finished.wait()
+        for child in children:
+            running = self._running.get(child)
+            if running is not None and not running.record.done:
+                await self.stop_execution(child)
         return record
+
+    def stop_execution_soon(self, arn: str) -> None:
+        """Ask a running execution (and the children it started) to stop; do not wait."""
+        execution = self._running.get(arn)
+        if execution is not None:
+            execution.stop()
+        for child in self._children.get(arn, []):
+            self.stop_execution_soon(child)
+
+    def on_execution_closed(self, arn: str, callback: Callable[[], object]) -> None:
+        """Call ``callback()`` once the execution has closed (soon, if it already has)."""
+        execution = self._running.get(arn)
+        if execution is not None and execution.task is not None and not execution.task.done():
+            execution.task.add_done_callback(lambda _: callback())
+        else:
+            asyncio.get_running_loop().call_soon(callback)
 
     async def wait(self, arn: str) -> ExecutionRecord:
         """Wait until the execution (Standard or Express) has closed and return its record.

@@ -16,7 +16,12 @@ A ``Registry`` maps resources to integrations. ``resolve`` tries, in order:
 3. the resource kind for ARNs that name a thing (``lambda`` for function ARNs, ``activity``).
 
 A fresh registry serves local Python functions as Lambda functions (``register_lambda``) through
-both Task forms (function ARN and ``arn:aws:states:::lambda:invoke``).
+both Task forms (function ARN and ``arn:aws:states:::lambda:invoke``), nested executions
+(``states:startExecution[.sync|.sync:2]``, ``aws-sdk:sfn:*``) and activities.
+
+The Task state looks integrations up with ``resolve_task``: a ``.waitForTaskToken`` resource with no
+integration of its own is served by its request-response integration wrapped in ``CallbackWait``
+(send, record ``TaskSubmitted``, wait for the token), so every integration has that pattern.
 
 Integrations that change the parameters AWS records (optimized integrations silently drop fields
 they do not support) also implement ``PreparesParameters``; the Task state applies it before
@@ -31,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from sfnlocal.asl.model import Pattern, Resource
+from sfnlocal.engine.tokens import TokenTable
 from sfnlocal.errors import EvaluationError
 from sfnlocal.integrations.http import HttpInvoke
 from sfnlocal.integrations.lambda_ import LambdaDirect, LambdaFunctions, LambdaInvoke
@@ -39,6 +45,7 @@ from sfnlocal.integrations.plugins import ENTRY_POINT_GROUP, load_entry_points, 
 if TYPE_CHECKING:
     from sfnlocal.engine.clock import Clock
     from sfnlocal.engine.runtime import ExecutionRuntime
+    from sfnlocal.integrations.activities import ActivityService
     from sfnlocal.integrations.sqs_queues import SqsService
 
 __all__ = [
@@ -205,21 +212,44 @@ class Registry:
     Attributes:
         lambdas: the local Lambda functions served by both Lambda Task forms.
         tokens: the task-token issuer.
+        callbacks: the open task tokens (SendTaskSuccess/Failure/Heartbeat answer them).
+        activities: the activities and their queued tasks (made when the registry is made).
         load_plugins: load the ``sfnlocal.integrations`` entry points when made (default: the
             ``SFNLOCAL_PLUGINS`` environment variable; see ``sfnlocal.integrations.plugins``).
     """
 
     lambdas: LambdaFunctions = field(default_factory=LambdaFunctions)
     tokens: TokenIssuer = field(default_factory=RandomTokens)
+    callbacks: TokenTable = field(default_factory=TokenTable)
+    activities: ActivityService = field(default_factory=lambda: _activity_service(), repr=False)
     load_plugins: bool = field(default_factory=plugins_enabled)
     _by_key: dict[str, Integration] = field(default_factory=dict, init=False, repr=False)
+    _sends_only: set[str] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._by_key.setdefault("lambda", LambdaDirect(self.lambdas))
         self._by_key.setdefault("lambda:invoke", LambdaInvoke(self.lambdas))
         self._by_key.setdefault("http:invoke", HttpInvoke())
+        self._register_step_functions()
         if self.load_plugins:
             self.load_entry_points()
+
+    def _register_step_functions(self) -> None:
+        """Nested executions, the ``aws-sdk:sfn`` actions and activities (imported late: cycles)."""
+        from sfnlocal.integrations.activities import ActivityTask
+        from sfnlocal.integrations.states_executions import (
+            SDK_ACTIONS,
+            SdkStepFunctions,
+            StartExecution,
+        )
+
+        start = StartExecution(self.callbacks)
+        for suffix in ("", ".sync", ".sync:2"):
+            self._by_key.setdefault("states:startExecution" + suffix, start)
+        sdk = SdkStepFunctions()
+        for action in SDK_ACTIONS:
+            self._by_key.setdefault(f"aws-sdk:sfn:{action}", sdk)
+        self._by_key.setdefault("activity", ActivityTask(self.activities, self.callbacks))
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[str]:
         """Register the integrations that installed plug-ins declare; return their keys.
@@ -257,6 +287,7 @@ class Registry:
         integration = SqsSendMessage(service)
         self._by_key["sqs:sendMessage"] = integration
         self._by_key["sqs:sendMessage.waitForTaskToken"] = integration
+        self._sends_only.add("sqs:sendMessage.waitForTaskToken")  # CallbackWait does the waiting
 
     def resolve(self, resource: Resource) -> Integration:
         """The integration that serves ``resource``.
@@ -270,6 +301,44 @@ class Registry:
             if integration is not None:
                 return integration
         raise UnknownResource(resource)
+
+    def resolve_task(self, resource: Resource) -> Integration:
+        """The integration a Task state calls for ``resource`` (``resolve`` plus callbacks).
+
+        A ``.waitForTaskToken`` resource served by an integration of its own (registered under its
+        exact ARN or ``<service>:<action>.waitForTaskToken``) gets it as is: that integration waits
+        for the token itself. Otherwise the request-response integration of the same action is
+        wrapped in ``CallbackWait``. An activity ARN must name an existing activity.
+
+        Raises:
+            UnknownResource: nothing serves the resource.
+            EvaluationError: ``States.Runtime`` for an activity that does not exist.
+        """
+        if resource.kind == "activity" and resource.arn not in self.activities \
+                and resource.arn not in self._by_key:
+            from sfnlocal.integrations.activities import missing_activity
+
+            raise missing_activity(resource.arn)
+        if resource.pattern is not Pattern.WAIT_FOR_TASK_TOKEN:
+            return self.resolve(resource)
+        from sfnlocal.integrations.callbacks import CallbackWait
+
+        for key in _keys(resource):
+            integration = self._by_key.get(key)
+            if integration is not None:
+                if key in self._sends_only:
+                    return CallbackWait(integration, self.callbacks)
+                return integration
+        base = self._by_key.get(f"{resource.service}:{resource.action}")
+        if base is None:
+            raise UnknownResource(resource)
+        return CallbackWait(base, self.callbacks)
+
+
+def _activity_service() -> ActivityService:
+    from sfnlocal.integrations.activities import ActivityService
+
+    return ActivityService()
 
 
 def _keys(resource: Resource) -> tuple[str, ...]:

@@ -140,7 +140,7 @@ class _TaskRun:
         token = _issue_token(rt, state)
         with io.reported(rt, self.frame, state):
             params, timeout, heartbeat, credentials = self.fields(self.ctx(token))
-            integration = rt.integrations.resolve(state.resource)
+            integration = rt.integrations.resolve_task(state.resource)
         if isinstance(integration, PreparesParameters):
             params = integration.prepare(params)
         attempt = _Attempt(TaskEvents(rt, self.frame, state.resource),
