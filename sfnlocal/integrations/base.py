@@ -281,13 +281,18 @@ class Registry:
         self.lambdas.register(name_or_arn, handler, inline=inline, timeout=timeout, **options)
 
     def register_sqs(self, service: SqsService) -> None:
-        """Serve ``sqs:sendMessage`` and ``sqs:sendMessage.waitForTaskToken`` from ``service``."""
+        """Serve ``sqs:sendMessage[.waitForTaskToken]`` and ``aws-sdk:sqs:*`` from ``service``."""
         from sfnlocal.integrations.sqs import SqsSendMessage
 
         integration = SqsSendMessage(service)
         self._by_key["sqs:sendMessage"] = integration
         self._by_key["sqs:sendMessage.waitForTaskToken"] = integration
         self._sends_only.add("sqs:sendMessage.waitForTaskToken")  # CallbackWait does the waiting
+        from sfnlocal.integrations.sdk_sqs import SDK_SQS_ACTIONS, SdkSqs
+
+        sdk = SdkSqs(service)
+        for action in SDK_SQS_ACTIONS:
+            self._by_key[f"aws-sdk:sqs:{action}"] = sdk
 
     def resolve(self, resource: Resource) -> Integration:
         """The integration that serves ``resource``.

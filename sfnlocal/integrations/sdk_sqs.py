@@ -1,0 +1,126 @@
+"""``arn:aws:states:::aws-sdk:sqs:<action>``: the SQS API of a local ``SqsService``.
+
+Parameters and results use the AWS SDK's PascalCase names (``QueueUrl``, ``MaxNumberOfMessages``,
+``ReceiptHandle``...); results are the service's response shapes (``{"Messages": [...]}``, ``{}``).
+A refused call fails with the Java SDK v2 name of the service's error code, as Step Functions
+reports SDK integrations: ``Sqs.<Code>Exception`` with the cause ``<message> (Service: Sqs, Status
+Code: 400, Request ID: <id>)``. An action that is not served fails with ``States.Runtime``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from sfnlocal.errors import ServiceError, StatesError
+
+if TYPE_CHECKING:
+    from sfnlocal.integrations.base import TaskRequest
+    from sfnlocal.integrations.sqs_queues import SqsService
+
+__all__ = ["SDK_SQS_ACTIONS", "SdkSqs"]
+
+_Action = Callable[["SqsService", dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def _send(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.send_message(
+        p.get("QueueUrl", ""), p.get("MessageBody"), delay_seconds=p.get("DelaySeconds"),
+        message_attributes=p.get("MessageAttributes"), group_id=p.get("MessageGroupId"),
+        deduplication_id=p.get("MessageDeduplicationId"))
+
+
+async def _send_batch(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.send_message_batch(p.get("QueueUrl", ""), p.get("Entries") or [])
+
+
+async def _receive(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    names = [*(p.get("AttributeNames") or ()), *(p.get("MessageSystemAttributeNames") or ())]
+    return await service.receive_message(
+        p.get("QueueUrl", ""), max_number=p.get("MaxNumberOfMessages", 1),
+        visibility_timeout=p.get("VisibilityTimeout"), wait_seconds=p.get("WaitTimeSeconds"),
+        attribute_names=names, message_attribute_names=p.get("MessageAttributeNames") or ())
+
+
+async def _delete(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.delete_message(p.get("QueueUrl", ""), p.get("ReceiptHandle", ""))
+
+
+async def _delete_batch(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.delete_message_batch(p.get("QueueUrl", ""), p.get("Entries") or [])
+
+
+async def _change_visibility(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.change_message_visibility(
+        p.get("QueueUrl", ""), p.get("ReceiptHandle", ""), p.get("VisibilityTimeout", 0))
+
+
+async def _get_url(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.get_queue_url(p.get("QueueName", ""))
+
+
+async def _attributes(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.get_queue_attributes(p.get("QueueUrl", ""),
+                                              p.get("AttributeNames") or ("All",))
+
+
+async def _purge(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.purge_queue(p.get("QueueUrl", ""))
+
+
+async def _list(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.list_queues(p.get("QueueNamePrefix"))
+
+
+SDK_SQS_ACTIONS: dict[str, _Action] = {
+    "sendMessage": _send,
+    "sendMessageBatch": _send_batch,
+    "receiveMessage": _receive,
+    "deleteMessage": _delete,
+    "deleteMessageBatch": _delete_batch,
+    "changeMessageVisibility": _change_visibility,
+    "getQueueUrl": _get_url,
+    "getQueueAttributes": _attributes,
+    "purgeQueue": _purge,
+    "listQueues": _list,
+}
+"""The served ``aws-sdk:sqs`` actions (resource action name → call on the service)."""
+
+
+class SdkSqs:
+    """The ``aws-sdk:sqs`` integration over an ``SqsService``.
+
+    Args:
+        service: the queues the actions act on.
+    """
+
+    def __init__(self, service: SqsService) -> None:
+        self.service = service
+
+    async def invoke(self, request: TaskRequest) -> Any:
+        """Call the action named by the resource; return its PascalCase response.
+
+        Raises:
+            StatesError: ``Sqs.<Code>Exception`` for a refused call; ``States.Runtime`` for an
+                action that is not served.
+        """
+        action = SDK_SQS_ACTIONS.get(request.resource.action)
+        if action is None:
+            raise StatesError("States.Runtime",
+                              f"The aws-sdk:sqs action '{request.resource.action}' is not served.")
+        params = request.parameters if isinstance(request.parameters, dict) else {}
+        try:
+            return await action(self.service, params)
+        except ServiceError as err:
+            request_id = str(uuid.UUID(int=request.context.runtime.rng.getrandbits(128),
+                                       version=4))
+            raise _sdk_error(err, request_id) from None
+
+
+def _sdk_error(err: ServiceError, request_id: str) -> StatesError:
+    """``Sqs.<Code>Exception`` in the Java SDK v2 format of SDK integrations."""
+    return StatesError(
+        f"Sqs.{err.code}Exception",
+        f"{err.message} (Service: Sqs, Status Code: 400, Request ID: {request_id})",
+    )
