@@ -11,12 +11,14 @@ one-line form printed at the end of a pytest run. Regenerate by hand with::
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from runner import (
+    CASES_DIR,
     FULL,
     LEVELS,
     REPO_ROOT,
@@ -192,9 +194,56 @@ def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None
         "## Cases not matching at the full level",
         *_failure_lines(groups, known or {}),
         *_jsonata_section(jsonata, known or {}),
+        *_integrations_section(),
         "",
     ]
     return "\n".join(lines)
+
+
+_INTEGRATION_TESTS = {
+    "lambda": "test_lambda_conformance.py",
+    "nested": "test_nested_conformance.py",
+    "sqs": "test_sqs_conformance.py",
+    "nested+sqs": "test_sqs_conformance.py",
+    "lambda+nested": "(not run yet)",
+}
+
+
+def _category_counts() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for path in sorted(CASES_DIR.glob("*.json")):
+        case = json.loads(path.read_text(encoding="utf-8"))
+        if case.get("kind") == "execution" and case.get("category") in _INTEGRATION_TESTS:
+            counts[case["category"]] = counts.get(case["category"], 0) + 1
+    return counts
+
+
+def _integrations_section() -> list[str]:
+    """The execution cases that need Lambda, SQS or other Step Functions actors."""
+    counts = _category_counts()
+    if not counts:
+        return []
+    rows = [f"| `{cat}` | {n} | `tests/conformance/{_INTEGRATION_TESTS[cat]}` |"
+            if not _INTEGRATION_TESTS[cat].startswith("(") else
+            f"| `{cat}` | {n} | {_INTEGRATION_TESTS[cat]} |"
+            for cat, n in sorted(counts.items())]
+    return [
+        "",
+        "## Integration categories",
+        "",
+        "These cases run through the Engine with local integrations: the cases' Lambda sources as",
+        "local handlers, local SQS queues, nested executions, activities and scripted callback",
+        "workers. Each test requires a match at the full level, ignoring the AWS-only",
+        "`SdkHttpMetadata`/`SdkResponseMetadata` inside service results (known noise per the",
+        "conformance README); a case that stops matching fails its test. Two exceptions, each",
+        "explained in its test: one Lambda case recorded in October 2023, before AWS added",
+        "`$$.Execution.RedriveCount`, ignores that field; two SQS cases restore a queue host name",
+        "that the recording's own replacements left stale. The `lambda+nested` case is not run yet.",
+        "",
+        "| category | cases | test |",
+        "|---|---|---|",
+        *rows,
+    ]
 
 
 def write(results: Sequence[CaseResult], known: Mapping[str, str] | None = None,

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from lambda_cases import load_handler
 
 from sfnlocal.engine.clock import VirtualClock
 from sfnlocal.engine.engine import Engine
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.integrations import Registry
 from sfnlocal.integrations.lambda_ import FunctionRef, parse_function_name
+
+# The harness that loads the recorded cases' handlers lives with the conformance tests.
+_SPEC = importlib.util.spec_from_file_location(
+    "lambda_cases", Path(__file__).resolve().parents[1] / "conformance" / "lambda_cases.py"
+)
+assert _SPEC is not None and _SPEC.loader is not None
+_LAMBDA_CASES = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_LAMBDA_CASES)
+load_handler = _LAMBDA_CASES.load_handler
 
 REGION, ACCOUNT = "us-east-1", "111111111111"
 INVOKE = "arn:aws:states:::lambda:invoke"
