@@ -106,12 +106,15 @@ class Engine(CallbackApi):
         group, self._group = self._group, None
         if group is None:
             return
-        if exc is None or isinstance(exc, asyncio.CancelledError):
-            await group.__aexit__(exc_type, exc, tb)
-        else:
-            # An error of the block (a ServiceError...) propagates as itself, not wrapped in an
-            # ExceptionGroup by the TaskGroup; the executions were cancelled above.
-            await group.__aexit__(None, None, None)
+        try:
+            if exc is None or isinstance(exc, asyncio.CancelledError):
+                await group.__aexit__(exc_type, exc, tb)
+            else:
+                # An error of the block (a ServiceError...) propagates as itself, not wrapped in an
+                # ExceptionGroup by the TaskGroup; the executions were cancelled above.
+                await group.__aexit__(None, None, None)
+        finally:
+            await self.integrations.lambdas.aclose()  # isolated functions' worker processes
 
     # -- ARNs -----------------------------------------------------------------------------------
 

@@ -236,7 +236,7 @@ async def test_concurrent_invocations_share_at_most_max_workers(registry: Regist
     assert len(output(result)) == 6
     assert 1 <= len(pids) <= 2
     assert sum(item["calls"] == 1 for item in output(result)) == len(pids)
-    assert function.pool.workers == len(pids)
+    assert function.pool.cold_starts == len(pids)
 
 
 # -- environment, context, logs --------------------------------------------------------------------
@@ -348,3 +348,10 @@ async def test_memory_size_limits_the_worker(registry: Registry, code: Path):
     assert error == "MemoryError"
     assert output(small) == "small"
     assert function.pool.cold_starts == 2
+
+
+async def test_leaving_the_engine_stops_the_worker_processes(registry: Registry, code: Path):
+    function = isolated(registry, "f", code, "count")
+    await run(registry, task(ARN + "f"), {})
+    assert function.pool.cold_starts == 1
+    assert function.pool.workers == 0  # no worker process outlives the Engine that used it
