@@ -11,25 +11,17 @@ from __future__ import annotations
 
 import ast
 import asyncio
-import importlib.util
-import json
 import linecache
-import os
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
-from types import ModuleType
 from typing import Any
+
+from runner import category_cases, compare_module
 
 from sfnlocal.engine.clock import Clock, VirtualClock
 from sfnlocal.engine.engine import Engine
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.integrations import Registry
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFORMANCE_DIR = Path(
-    os.environ.get("SFNLOCAL_CONFORMANCE", REPO_ROOT.parent / "shared" / "conformance")
-)
 HANDLER_FILE = "/var/task/handler.py"
 LEVELS = {
     "status": ("status",),
@@ -41,25 +33,9 @@ LEVELS = {
 IGNORE = (r".*SdkHttpMetadata.*", r".*SdkResponseMetadata.*")
 
 
-@cache
-def compare_module() -> ModuleType:
-    path = CONFORMANCE_DIR / "compare.py"
-    spec = importlib.util.spec_from_file_location("sfn_conformance_compare_lambda", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def lambda_cases() -> list[dict[str, Any]]:
-    """The ``lambda`` category executions (JSONPath only), sorted by file name."""
-    found = []
-    for path in sorted((CONFORMANCE_DIR / "cases").glob("*.json")):
-        case = json.loads(path.read_text(encoding="utf-8"))
-        if case.get("category") == "lambda" and case.get("kind") == "execution":
-            case.setdefault("file", path.name)
-            found.append(case)
-    return found
+    """The ``lambda`` category executions, sorted by file name."""
+    return category_cases("lambda")
 
 
 class _VirtualSleep(ast.NodeTransformer):

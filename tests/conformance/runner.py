@@ -33,6 +33,7 @@ __all__ = [
     "LEVELS",
     "CaseResult",
     "case_group",
+    "category_cases",
     "compare_module",
     "execution_cases",
     "jsonata_cases",
@@ -84,6 +85,17 @@ def compare_module() -> ModuleType:
 def _case_files() -> Iterator[Path]:
     if CASES_DIR.is_dir():
         yield from sorted(CASES_DIR.glob("*.json"))
+
+
+def category_cases(*categories: str) -> list[dict[str, Any]]:
+    """The execution cases of the given categories (``lambda``, ``nested``...), by file name."""
+    found = []
+    for path in _case_files():
+        case = json.loads(path.read_text(encoding="utf-8"))
+        if case.get("kind") == "execution" and case.get("category") in categories:
+            case.setdefault("file", path.name)
+            found.append(case)
+    return found
 
 
 def is_pure_jsonpath_execution(case: Mapping[str, Any]) -> bool:

@@ -12,22 +12,13 @@ is compared with ``compare.py`` at every level; AWS-only SDK metadata is noise (
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import json
-import os
-from functools import cache
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from runner import category_cases, compare_module
 
 from sfnlocal.engine import Engine, EngineSettings, VirtualClock
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONFORMANCE_DIR = Path(
-    os.environ.get("SFNLOCAL_CONFORMANCE", REPO_ROOT.parent / "shared" / "conformance")
-)
 LEVELS = {
     "status": ("status",),
     "output": ("output", "error", "cause"),
@@ -37,25 +28,9 @@ LEVELS = {
 IGNORE = (r".*SdkHttpMetadata.*", r".*SdkResponseMetadata.*")
 
 
-@cache
-def compare_module() -> ModuleType:
-    path = CONFORMANCE_DIR / "compare.py"
-    spec = importlib.util.spec_from_file_location("sfn_conformance_compare_nested", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def nested_cases() -> list[dict[str, Any]]:
     """The executions of category ``nested``, sorted by file name."""
-    found = []
-    for path in sorted((CONFORMANCE_DIR / "cases").glob("*.json")):
-        case = json.loads(path.read_text(encoding="utf-8"))
-        if case.get("category") == "nested" and case.get("kind") == "execution":
-            case.setdefault("file", path.name)
-            found.append(case)
-    return found
+    return category_cases("nested")
 
 
 CASES = nested_cases()

@@ -18,7 +18,8 @@ import random
 from typing import Any
 
 import pytest
-from test_nested_conformance import CONFORMANCE_DIR, _start_companions, grade
+from runner import category_cases
+from test_nested_conformance import _start_companions, grade
 
 from sfnlocal.engine import Engine, EngineSettings, VirtualClock
 from sfnlocal.integrations import Registry
@@ -30,13 +31,7 @@ CATEGORIES = ("sqs", "nested+sqs")
 
 def sqs_cases() -> list[dict[str, Any]]:
     """The executions of categories ``sqs`` and ``nested+sqs``, sorted by file name."""
-    found = []
-    for path in sorted((CONFORMANCE_DIR / "cases").glob("*.json")):
-        case = json.loads(path.read_text(encoding="utf-8"))
-        if case.get("category") in CATEGORIES and case.get("kind") == "execution":
-            case.setdefault("file", path.name)
-            found.append(case)
-    return found
+    return category_cases(*CATEGORIES)
 
 
 CASES = sqs_cases()

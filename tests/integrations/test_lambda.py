@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 import json
+import sys
 import threading
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from sfnlocal.integrations import Registry
 from sfnlocal.integrations.lambda_ import FunctionRef, parse_function_name
 
 # The harness that loads the recorded cases' handlers lives with the conformance tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conformance"))
 _SPEC = importlib.util.spec_from_file_location(
     "lambda_cases", Path(__file__).resolve().parents[1] / "conformance" / "lambda_cases.py"
 )
