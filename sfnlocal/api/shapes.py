@@ -102,3 +102,43 @@ class Params:
         if not isinstance(value, bool):
             raise wrong_type(name, value, "boolean")
         return value
+
+    def opt_list(self, name: str) -> list[Any] | None:
+        """An optional list member (None when absent)."""
+        value = self._get(name, False)
+        if value is not None and not isinstance(value, list):
+            raise wrong_type(name, value, "list")
+        return value
+
+    def strings(self, name: str) -> list[str]:
+        """A required list of strings."""
+        value = self._get(name, True)
+        if not isinstance(value, list):
+            raise wrong_type(name, value, "list")
+        for index, item in enumerate(value, start=1):
+            if not isinstance(item, str):
+                raise wrong_type(f"{name}.{index}.member", item, "string")
+        return value
+
+    def tags(self, name: str = "tags", required: bool = False) -> dict[str, str] | None:
+        """A list of ``{"key", "value"}`` objects as a dict (None when optional and absent)."""
+        items = self.opt_list(name)
+        if items is None:
+            if required:
+                raise missing_member(name)
+            return None
+        return dict(_tag(f"{name}.{index}.member", item) for index, item in enumerate(items, 1))
+
+
+def _tag(member: str, item: Any) -> tuple[str, str]:
+    """One ``{"key", "value"}`` tag (the value defaults to "")."""
+    if not isinstance(item, dict):
+        raise wrong_type(member, item, "structure")
+    key, value = item.get("key"), item.get("value", "")
+    if key is None:
+        raise missing_member(f"{member}.key")
+    if not isinstance(key, str):
+        raise wrong_type(f"{member}.key", key, "string")
+    if not isinstance(value, str):
+        raise wrong_type(f"{member}.value", value, "string")
+    return key, value

@@ -68,7 +68,8 @@ async def _create_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
     if p.opt_string("versionDescription") is not None and not p.flag("publish"):
         raise ServiceError("ValidationException",
                            "Version description can only be set when publish is true")
-    record = await engine.create_state_machine(name, definition, role_arn, type_)
+    record = await engine.create_state_machine(name, definition, role_arn, type_,
+                                               tags=p.tags())
     return record.to_create_aws()
 
 
@@ -187,6 +188,29 @@ async def _get_execution_history(engine: Engine, p: Params) -> dict[str, Any]:
         max_results=p.opt_int("maxResults"), next_token=p.opt_string("nextToken"),
         include_execution_data=p.flag("includeExecutionData", True),
     )
+
+
+# -- tags -------------------------------------------------------------------------------------
+
+
+@_action("TagResource")
+async def _tag_resource(engine: Engine, p: Params) -> dict[str, Any]:
+    p.require("resourceArn", "tags")
+    await engine.tag_resource(p.string("resourceArn"), p.tags(required=True) or {})
+    return {}
+
+
+@_action("UntagResource")
+async def _untag_resource(engine: Engine, p: Params) -> dict[str, Any]:
+    p.require("resourceArn", "tagKeys")
+    await engine.untag_resource(p.string("resourceArn"), p.strings("tagKeys"))
+    return {}
+
+
+@_action("ListTagsForResource")
+async def _list_tags_for_resource(engine: Engine, p: Params) -> dict[str, Any]:
+    tags = await engine.list_tags_for_resource(p.string("resourceArn"))
+    return {"tags": [{"key": key, "value": value} for key, value in tags.items()]}
 
 
 def _name_of(record: StateMachineRecord) -> str:

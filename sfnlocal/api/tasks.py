@@ -65,7 +65,9 @@ async def _send_task_heartbeat(engine: Any, p: Params) -> dict[str, Any]:
 @_action("CreateActivity")
 async def _create_activity(engine: Any, p: Params) -> dict[str, Any]:
     method = _method(engine, "create_activity")
-    return _shape(await method(p.string("name")), "to_create_aws")
+    name, tags = p.string("name"), p.tags()
+    created = await (method(name) if tags is None else method(name, tags=tags))
+    return _shape(created, "to_create_aws")
 
 
 @_action("DescribeActivity")

@@ -45,6 +45,7 @@ from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, SyncExe
 from sfnlocal.engine.runtime import ExecutionIdentity, ExecutionRuntime
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.engine.store import MemoryStore, Store
+from sfnlocal.engine.tags import TagsApi, TagStore
 from sfnlocal.engine.tokens import CallbackApi
 from sfnlocal.engine.validation import (
     EXECUTION_STATUSES,
@@ -64,7 +65,7 @@ _NO_INPUT: Any = object()
 _TYPE_NOT_SUPPORTED = "This operation is not supported by this type of state machine"
 
 
-class Engine(CallbackApi):
+class Engine(CallbackApi, TagsApi):
     """An in-process Step Functions service.
 
     Args:
@@ -87,6 +88,7 @@ class Engine(CallbackApi):
         self.settings = settings or EngineSettings()
         self.integrations = integrations or Registry()
         self.rng = random.Random(self.settings.seed)
+        self.tags = TagStore()
         self._running: dict[str, Execution] = {}
         self._express: dict[str, ExecutionRecord] = {}
         self._children: dict[str, list[str]] = {}
@@ -133,6 +135,7 @@ class Engine(CallbackApi):
         definition: Mapping[str, Any] | str,
         role_arn: str = DEFAULT_ROLE_ARN,
         type: str = "STANDARD",  # AWS's parameter name
+        tags: Mapping[str, str] | None = None,
     ) -> StateMachineRecord:
         """Validate, compile and register a state machine (CreateStateMachine).
 
@@ -144,9 +147,11 @@ class Engine(CallbackApi):
             definition: the definition as a dict or as JSON text.
             role_arn: the execution role (recorded, not used).
             type: ``STANDARD`` or ``EXPRESS``.
+            tags: the tags of a new state machine (ignored when the create is idempotent).
 
         Raises:
-            ServiceError: ``InvalidName``, ``ValidationException``, ``StateMachineAlreadyExists``.
+            ServiceError: ``InvalidName``, ``ValidationException``, ``StateMachineAlreadyExists``,
+                ``TooManyTags``.
             InvalidDefinition: the definition breaks a rule AWS enforces.
         """
         check_name(name)
@@ -158,6 +163,7 @@ class Engine(CallbackApi):
         existing = self.store.get_state_machine(arn)
         if existing is not None:
             return _idempotent_create(existing, text, type)
+        self.tags.replace(arn, tags or {})
         record = StateMachineRecord(
             arn=arn, name=name, definition=text, machine=compile_machine(parsed),
             role_arn=role_arn, type=type, creation_date=self.clock.now(),

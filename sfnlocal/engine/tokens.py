@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +33,7 @@ from sfnlocal.errors import ServiceError, StatesError
 
 if TYPE_CHECKING:
     from sfnlocal.engine.clock import Clock
+    from sfnlocal.engine.tags import TagStore
     from sfnlocal.integrations.activities import ActivityRecord
     from sfnlocal.integrations.base import Registry
 
@@ -242,6 +243,7 @@ class CallbackApi:
 
     integrations: Registry
     clock: Clock
+    tags: TagStore
 
     def _arn(self, kind: str, *parts: str) -> str:
         raise NotImplementedError
@@ -281,15 +283,19 @@ class CallbackApi:
 
     # -- activities ------------------------------------------------------------------------------
 
-    async def create_activity(self, name: str) -> ActivityRecord:
-        """CreateActivity (idempotent on the same name).
+    async def create_activity(
+        self, name: str, tags: Mapping[str, str] | None = None
+    ) -> ActivityRecord:
+        """CreateActivity (idempotent on the same name; ``tags`` apply to a new activity only).
 
         Raises:
-            ServiceError: ``InvalidName``.
+            ServiceError: ``InvalidName``, ``TooManyTags``, ``ValidationException``.
         """
         check_name(name)
-        return self.integrations.activities.create(self._arn("activity", name), name,
-                                                   self.clock.now())
+        arn = self._arn("activity", name)
+        if arn not in self.integrations.activities:
+            self.tags.replace(arn, tags or {})
+        return self.integrations.activities.create(arn, name, self.clock.now())
 
     async def describe_activity(self, arn: str) -> ActivityRecord:
         """DescribeActivity.
