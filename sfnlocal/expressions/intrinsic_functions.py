@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sfnlocal.expressions.context import EvalContext
-from sfnlocal.expressions.jsontext import compact_json, java_text, json_key
+from sfnlocal.expressions.jsontext import compact_json, java_text, json_key, json_type
 
 __all__ = [
     "FUNCTIONS",
@@ -65,19 +65,6 @@ class FunctionSpec:
 
 
 # -- argument checks ----------------------------------------------------------------------------
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of ``value`` (``object``, ``array``, ``string``, ``number``...)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "object" if isinstance(value, Mapping) else "array"
 
 
 _CLASSES = {

@@ -35,7 +35,7 @@ from sfnlocal.expressions.jsonata import (
     is_jsonata_string,
     query_error,
 )
-from sfnlocal.expressions.jsontext import compact_json
+from sfnlocal.expressions.jsontext import compact_json, json_type
 
 __all__ = [
     "evaluate_array",
@@ -46,19 +46,6 @@ __all__ = [
     "evaluate_string",
     "json_type",
 ]
-
-
-def json_type(value: Any) -> str:
-    """The JSON type name of a value: object, array, string, number, boolean or null."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _text(value: JsonataValue) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["compact_json", "java_class_name", "java_double_text", "java_text", "json_key"]
+__all__ = ["compact_json", "java_class_name", "java_double_text", "java_text", "json_key", "json_type"]
 
 _COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 _INT32 = range(-(2**31), 2**31)
@@ -87,3 +87,16 @@ def json_key(value: Any) -> Any:
     if isinstance(value, Mapping):
         return ("o", frozenset((k, json_key(v)) for k, v in value.items()))
     return ("a", tuple(json_key(v) for v in value))
+
+
+def json_type(value: Any) -> str:
+    """The JSON type name of ``value`` (``object``, ``array``, ``string``, ``number``...)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "object" if isinstance(value, Mapping) else "array"
