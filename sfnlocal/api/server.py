@@ -1,7 +1,9 @@
 """The HTTP server: one aiohttp application over one ``Engine``.
 
 Routes:
-    POST /                 the Step Functions API (AWS JSON 1.0, ``X-Amz-Target``)
+    POST /                 the Step Functions API (AWS JSON 1.0, ``X-Amz-Target: AWSStepFunctions.*``)
+                           and the SQS API (``X-Amz-Target: AmazonSQS.*``)
+    /2015-03-31/functions  the Lambda API (REST-JSON)
     GET  /                 the web page (``static/index.html``)
     GET  /health           ``{"status": "ok", ...}``
     GET  /ui/api/...       the page's JSON endpoints
@@ -31,7 +33,10 @@ from typing import Any
 from aiohttp import web
 
 from sfnlocal.api.errors import JSON_CONTENT_TYPE, ApiError, error_response, unknown_operation
+from sfnlocal.api.lambda_api import add_lambda_routes
 from sfnlocal.api.shapes import Params, dumps, parse_body
+from sfnlocal.api.sqs_api import TARGET_PREFIX as SQS_PREFIX
+from sfnlocal.api.sqs_api import serve_sqs
 from sfnlocal.api.stepfunctions import TARGET_PREFIX, handle
 from sfnlocal.api.ui import ENGINE_KEY, add_ui_routes
 from sfnlocal.engine.engine import Engine
@@ -63,6 +68,7 @@ def create_app(engine: Engine) -> web.Application:
     app = web.Application(middlewares=[_log_requests], client_max_size=MAX_REQUEST_BYTES)
     app[ENGINE_KEY] = engine
     app.router.add_post("/", _api)
+    add_lambda_routes(app)
     add_ui_routes(app)
     return app
 
@@ -88,8 +94,12 @@ async def _log_requests(request: web.Request, handler: Handler) -> web.StreamRes
 
 
 async def _api(request: web.Request) -> web.Response:
-    """``POST /``: one Step Functions action."""
+    """``POST /``: one Step Functions or SQS action, told apart by ``X-Amz-Target``."""
     request[_REGION_KEY] = region_of(request.headers.get("Authorization"))
+    target = request.headers.get("X-Amz-Target") or ""
+    if target.startswith(SQS_PREFIX):
+        request[_ACTION_KEY] = target
+        return await serve_sqs(request, target[len(SQS_PREFIX):])
     try:
         action = _action_of(request.headers.get("X-Amz-Target"))
         request[_ACTION_KEY] = action

@@ -12,9 +12,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sfnlocal.api.errors import unknown_operation
+from sfnlocal.api.map_runs import MAP_RUN_ACTIONS
 from sfnlocal.api.paging import page
 from sfnlocal.api.shapes import Params
 from sfnlocal.api.tasks import TASK_ACTIONS
+from sfnlocal.api.teststate import TEST_STATE_ACTIONS
+from sfnlocal.api.versions import VERSION_ACTIONS
 from sfnlocal.asl.validate import validation_result
 from sfnlocal.engine.engine import Engine
 from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, aws_time
@@ -51,7 +54,11 @@ async def handle(engine: Engine, action: str, params: Params) -> dict[str, Any]:
         ApiError: ``UnknownOperationException`` and request-shape errors.
         ServiceError / InvalidDefinition: what the engine refuses.
     """
-    handler = ACTIONS.get(action) or TASK_ACTIONS.get(action)
+    handler = None
+    for table in (ACTIONS, TASK_ACTIONS, VERSION_ACTIONS, TEST_STATE_ACTIONS, MAP_RUN_ACTIONS):
+        handler = table.get(action)
+        if handler is not None:
+            break
     if handler is None:
         raise unknown_operation()
     return await handler(engine, params)

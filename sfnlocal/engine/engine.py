@@ -40,12 +40,14 @@ from sfnlocal.asl.loader import jackson_message, parse_definition
 from sfnlocal.engine.clock import Clock, SystemClock
 from sfnlocal.engine.execution import EXPRESS_MAX_SECONDS, Execution
 from sfnlocal.engine.history import MAX_PAYLOAD_BYTES, History, to_json_text
+from sfnlocal.engine.map_runs import MapRunsApi
 from sfnlocal.engine.paging import history_page
 from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, SyncExecutionResult
 from sfnlocal.engine.runtime import ExecutionIdentity, ExecutionRuntime
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.engine.store import MemoryStore, Store
 from sfnlocal.engine.tags import TagsApi, TagStore
+from sfnlocal.engine.teststate import TestStateApi
 from sfnlocal.engine.tokens import CallbackApi
 from sfnlocal.engine.validation import (
     EXECUTION_STATUSES,
@@ -54,6 +56,7 @@ from sfnlocal.engine.validation import (
     check_enum,
     check_name,
 )
+from sfnlocal.engine.versions import VersionsApi
 from sfnlocal.errors import ServiceError
 from sfnlocal.integrations.base import Registry
 from sfnlocal.integrations.states_executions import PARENT_KEY
@@ -65,7 +68,7 @@ _NO_INPUT: Any = object()
 _TYPE_NOT_SUPPORTED = "This operation is not supported by this type of state machine"
 
 
-class Engine(CallbackApi, TagsApi):
+class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
     """An in-process Step Functions service.
 
     Args:
