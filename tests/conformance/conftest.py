@@ -115,3 +115,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_sep("-", "conformance scoreboard")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Stop the shared conformance server, if a test started it."""
+    import sys
+
+    runner = sys.modules.get("server_runner")
+    if runner is not None:
+        runner.close_shared()

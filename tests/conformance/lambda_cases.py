@@ -72,7 +72,8 @@ def load_handler(source: str, clock: Clock) -> Callable[..., Any]:
     return namespace["handler"]
 
 
-def _registry(case: dict[str, Any], clock: Clock) -> Registry:
+def lambda_registry(case: dict[str, Any], clock: Clock) -> Registry:
+    """A Registry serving the case's Lambda functions (none: a default Registry)."""
     registry = Registry()
     for function in case["resources"].get("lambda_functions") or []:
         registry.register_lambda(function["name"], load_handler(function["source"], clock))
@@ -86,7 +87,7 @@ async def run_lambda_case(case: dict[str, Any]) -> dict[str, Any]:
     sm = case["state_machine"]
     execution = case["execution"]
     kwargs = {} if execution.get("input_omitted") else {"input": execution["input_raw"]}
-    async with Engine(clock=clock, settings=settings, integrations=_registry(case, clock)) as engine:
+    async with Engine(clock=clock, settings=settings, integrations=lambda_registry(case, clock)) as engine:
         record = await engine.create_state_machine(
             sm["name"], sm["definition_raw"], sm["role_arn"], sm.get("type") or "STANDARD")
         if execution["api"] == "StartSyncExecution":

@@ -15,6 +15,7 @@ import json
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from runner import (
@@ -24,13 +25,32 @@ from runner import (
     REPO_ROOT,
     CaseResult,
     case_group,
+    category_cases,
     execution_cases,
     has_history,
     jsonata_cases,
     run_case,
 )
+from server_runner import (
+    CATEGORIES,
+    close_shared,
+    create_on_server,
+    run_on_engine,
+    run_on_server,
+    validate_on_server,
+)
 
-__all__ = ["DOC_PATH", "Tally", "render", "run_all", "summary_line", "write"]
+__all__ = [
+    "DOC_PATH",
+    "Comparison",
+    "Tally",
+    "definition_scores",
+    "render",
+    "run_all",
+    "run_comparison",
+    "summary_line",
+    "write",
+]
 
 DOC_PATH = REPO_ROOT / "docs" / "conformance.md"
 
@@ -156,13 +176,16 @@ def _failure_lines(groups: Mapping[str, list[CaseResult]], known: Mapping[str, s
 
 
 def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None,
-           jsonata: Sequence[CaseResult] = ()) -> str:
+           jsonata: Sequence[CaseResult] = (), server: Sequence[Comparison] = (),
+           definitions: Mapping[str, tuple[int, int, int]] | None = None) -> str:
     """The Markdown text of ``docs/conformance.md``.
 
     Args:
         results: every graded JSONPath case.
         known: case id → the reason recorded in the known-failures table of the tests.
         jsonata: every graded JSONata case (its own section and scoreboard line).
+        server: the same cases and the integration categories, engine and server side by side.
+        definitions: definition metric → (engine matches, server matches, cases).
     """
     tally = Tally(results)
     groups = _groups(results)
@@ -195,6 +218,7 @@ def render(results: Sequence[CaseResult], known: Mapping[str, str] | None = None
         *_failure_lines(groups, known or {}),
         *_jsonata_section(jsonata, known or {}),
         *_integrations_section(),
+        *_server_section(server, definitions or {}),
         "",
     ]
     return "\n".join(lines)
@@ -205,7 +229,7 @@ _INTEGRATION_TESTS = {
     "nested": "test_nested_conformance.py",
     "sqs": "test_sqs_conformance.py",
     "nested+sqs": "test_sqs_conformance.py",
-    "lambda+nested": "(not run yet)",
+    "lambda+nested": "test_nested_conformance.py",
 }
 
 
@@ -238,7 +262,7 @@ def _integrations_section() -> list[str]:
         "conformance README); a case that stops matching fails its test. Two exceptions, each",
         "explained in its test: one Lambda case recorded in October 2023, before AWS added",
         "`$$.Execution.RedriveCount`, ignores that field; two SQS cases restore a queue host name",
-        "that the recording's own replacements left stale. The `lambda+nested` case is not run yet.",
+        "that the recording's own replacements left stale.",
         "",
         "| category | cases | test |",
         "|---|---|---|",
@@ -246,10 +270,64 @@ def _integrations_section() -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """One category graded on both paths: the Engine's results and the server's."""
+
+    label: str
+    engine: Sequence[CaseResult]
+    server: Sequence[CaseResult]
+
+    def differences(self) -> list[str]:
+        """``label level: engine a != server b`` for every level where the counts differ."""
+        engine, server = Tally(self.engine), Tally(self.server)
+        return [f"{self.label} {level}: engine {engine.ratio(level)} != server {server.ratio(level)}"
+                for level in LEVELS if engine.matched[level] != server.matched[level]]
+
+
+def _server_section(server: Sequence[Comparison],
+                    definitions: Mapping[str, tuple[int, int, int]]) -> list[str]:
+    """Engine and server scores side by side (``engine / server`` in every cell)."""
+    if not server:
+        return []
+    header = " | ".join(LEVELS)
+    rows = []
+    for row in server:
+        engine, through = Tally(row.engine), Tally(row.server)
+        cells = " | ".join(f"{engine.ratio(level)} / {through.ratio(level)}" for level in LEVELS)
+        rows.append(f"| {row.label} | {len(row.engine)} | {cells} |")
+    lines = [
+        "",
+        "## Through the server",
+        "",
+        "Every execution case (the pure ones above and the integration categories) runs a second",
+        "time through the HTTP server: a real server on",
+        "127.0.0.1 driven by boto3 (CreateStateMachine, StartExecution / StartSyncExecution,",
+        "SendTask*, StopExecution, GetExecutionHistory, DescribeExecution), graded from boto3's own",
+        "responses with the same levels and ignore rules (`tests/conformance/server_runner.py`).",
+        "Lambda functions and SQS queues are set up in-process on the server's engine. Each cell",
+        "is `engine / server`; `tests/conformance/test_server_conformance.py` requires every case",
+        "to show exactly the engine's differences at every level.",
+        "",
+        f"| category | cases | {header} |",
+        "|---|---" + "|---" * len(LEVELS) + "|",
+        *rows,
+    ]
+    if definitions:
+        lines += ["", "Definitions (CreateStateMachine / ValidateStateMachineDefinition through the",
+                  "server, against `sfnlocal.asl.validate` on the engine side):", "",
+                  "| check | cases | engine | server |", "|---|---|---|---|"]
+        lines += [f"| {metric} | {total} | {engine} | {server} |"
+                  for metric, (engine, server, total) in definitions.items()]
+    return lines
+
+
 def write(results: Sequence[CaseResult], known: Mapping[str, str] | None = None,
-          path: Path = DOC_PATH, jsonata: Sequence[CaseResult] = ()) -> None:
+          path: Path = DOC_PATH, jsonata: Sequence[CaseResult] = (),
+          server: Sequence[Comparison] = (),
+          definitions: Mapping[str, tuple[int, int, int]] | None = None) -> None:
     """Write the scoreboard to ``path`` (``docs/conformance.md``), only if its text changed."""
-    text = render(results, known, jsonata)
+    text = render(results, known, jsonata, server, definitions)
     if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -265,6 +343,62 @@ async def run_all_jsonata() -> list[CaseResult]:
     return [await run_case(case) for case in jsonata_cases()]
 
 
+async def run_comparison(jsonpath: Sequence[CaseResult],
+                         jsonata: Sequence[CaseResult]) -> list[Comparison]:
+    """Every category on both paths (the pure cases' engine results are given)."""
+    rows = [
+        Comparison("pure, JSONPath", jsonpath, [run_on_server(r.case) for r in jsonpath]),
+        Comparison("pure, JSONata", jsonata, [run_on_server(r.case) for r in jsonata]),
+    ]
+    for category in CATEGORIES:
+        if category == "pure":
+            continue
+        cases = category_cases(category)
+        engine = [await run_on_engine(case) for case in cases]
+        rows.append(Comparison(category, engine, [run_on_server(case) for case in cases]))
+    return rows
+
+
+def definition_scores() -> dict[str, tuple[int, int, int]]:
+    """Definition checks on both paths: metric → (engine matches, server matches, cases)."""
+    from test_definitions import normalized, recorded_message
+
+    from sfnlocal.asl.validate import check, validation_result
+    from sfnlocal.errors import InvalidDefinition
+
+    scores = {"rejected": [0, 0, 0], "same message": [0, 0, 0], "validate": [0, 0, 0]}
+    for path in sorted(CASES_DIR.glob("*.json")):
+        case = json.loads(path.read_text(encoding="utf-8"))
+        machine = case.get("state_machine") or {}
+        if case.get("kind") == "create_state_machine_error":
+            try:
+                check(machine["definition_raw"], machine["type"])
+                ours: tuple[str, str] | None = None
+            except InvalidDefinition as err:
+                ours = (err.code, err.message)
+            wire = create_on_server(case)
+            _count(scores["rejected"], ours is not None, wire is not None)
+            expected = recorded_message(case)
+            if expected is not None:
+                _count(scores["same message"], bool(ours) and normalized(case, ours[1]) == expected,
+                       bool(wire) and normalized(case, wire[1]) == expected)
+        elif case.get("kind") == "validate_definition":
+            expected = dict(case["expected"]["validate_state_machine_definition"])
+            expected.pop("ResponseMetadata", None)
+            got = validation_result(machine["definition_raw"], machine["type"])
+            wire = validate_on_server(case)
+            wire.pop("ResponseMetadata", None)
+            _count(scores["validate"], json.loads(normalized(case, json.dumps(got))) == expected,
+                   json.loads(normalized(case, json.dumps(wire))) == expected)
+    return {metric: (e, s, n) for metric, (e, s, n) in scores.items() if n}
+
+
+def _count(tally: list[int], engine: bool, server: bool) -> None:
+    tally[0] += int(engine)
+    tally[1] += int(server)
+    tally[2] += 1
+
+
 def main() -> int:
     """Regenerate ``docs/conformance.md`` and print the one-line scoreboard."""
     from test_executions import KNOWN_FAILURES
@@ -274,9 +408,18 @@ def main() -> int:
         print("no conformance cases found (../shared/conformance is absent)", file=sys.stderr)
         return 1
     jsonata = asyncio.run(run_all_jsonata())
-    write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()}, jsonata=jsonata)
+    try:
+        server = asyncio.run(run_comparison(results, jsonata))
+        definitions = definition_scores()
+    finally:
+        close_shared()
+    write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()}, jsonata=jsonata,
+          server=server, definitions=definitions)
     print(summary_line(results))
     print(summary_line(jsonata, "JSONata"))
+    for row in server:
+        print(f"{row.label}: engine {Tally(row.engine).ratio(FULL)}, "
+              f"server {Tally(row.server).ratio(FULL)} (full)")
     return 0
 
 

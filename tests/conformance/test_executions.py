@@ -12,8 +12,10 @@ them, so a new kind of difference is noticed, and warns when the case has starte
 remove the entry). Cases that need an API or a state type the engine does not have yet are
 skipped by the runner; the scoreboard counts them as not matching.
 
-``test_scoreboard`` runs all cases again (well under a second), rewrites ``docs/conformance.md``
-and prints the one-line scoreboard at the end of the session.
+``test_scoreboard`` runs all cases again (well under a second), collects the same cases and the
+integration categories through the HTTP server (``server_runner``: run once per session, shared
+with ``test_server_conformance``), rewrites ``docs/conformance.md`` and prints the scoreboard lines
+at the end of the session; it requires the server's scores to equal the engine's.
 """
 
 from __future__ import annotations
@@ -145,12 +147,20 @@ class _SummaryLine:
 async def test_scoreboard(request: pytest.FixtureRequest) -> None:
     results = await scoreboard.run_all()
     jsonata = await scoreboard.run_all_jsonata()
+    server = await scoreboard.run_comparison(results, jsonata)
+    definitions = scoreboard.definition_scores()
     scoreboard.write(results, {key: known.reason for key, known in KNOWN_FAILURES.items()},
-                     jsonata=jsonata)
+                     jsonata=jsonata, server=server, definitions=definitions)
     line = scoreboard.summary_line(results) + "\n" + scoreboard.summary_line(jsonata, "JSONata")
+    line += "\nconformance through the server (full, engine / server): " + ", ".join(
+        f"{row.label} {scoreboard.Tally(row.engine).ratio(FULL)} / "
+        f"{scoreboard.Tally(row.server).ratio(FULL)}" for row in server)
     plugins = request.config.pluginmanager
     if not plugins.has_plugin(_PLUGIN_NAME):
         plugins.register(_SummaryLine(line), _PLUGIN_NAME)
     matched = scoreboard.Tally(results).matched[FULL]
     assert matched >= MIN_FULL_MATCHES, line
     assert scoreboard.Tally(jsonata).matched[FULL] >= MIN_JSONATA_FULL_MATCHES, line
+    # The server must score exactly as the engine, in every category, at every level.
+    assert [diff for row in server for diff in row.differences()] == [], line
+    assert all(engine == server for engine, server, _ in definitions.values()), definitions

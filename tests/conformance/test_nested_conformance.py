@@ -1,5 +1,8 @@
 """The ``nested`` conformance cases recorded against AWS, run end to end through the Engine.
 
+The ``lambda+nested`` case runs here too, its Lambda functions registered as in
+``test_lambda_conformance``.
+
 Each case (``../shared/conformance/cases``, category ``nested``) is run the way the recording test
 did it: its activities and nested state machines are created under their recorded names, then the
 ``companion_executions`` marked ``before`` (activity workers written as state machines that poll
@@ -15,6 +18,7 @@ import asyncio
 from typing import Any
 
 import pytest
+from lambda_cases import lambda_registry
 from runner import category_cases, compare_module
 
 from sfnlocal.engine import Engine, EngineSettings, VirtualClock
@@ -29,8 +33,8 @@ IGNORE = (r".*SdkHttpMetadata.*", r".*SdkResponseMetadata.*")
 
 
 def nested_cases() -> list[dict[str, Any]]:
-    """The executions of category ``nested``, sorted by file name."""
-    return category_cases("nested")
+    """The executions of categories ``nested`` and ``lambda+nested``, sorted by file name."""
+    return category_cases("nested", "lambda+nested")
 
 
 CASES = nested_cases()
@@ -77,7 +81,9 @@ async def run_nested_case(case: dict[str, Any]) -> dict[str, Any]:
     """Run the case; return the GetExecutionHistory response to compare."""
     settings = EngineSettings(region="us-east-1", account="111111111111", seed=11)
     resources = case.get("resources") or {}
-    async with Engine(clock=VirtualClock(), settings=settings) as engine:
+    clock = VirtualClock()
+    async with Engine(clock=clock, settings=settings,
+                      integrations=lambda_registry(case, clock)) as engine:
         for activity in resources.get("activities") or []:
             await engine.create_activity(activity["name"])
         for nested in resources.get("nested_state_machines") or []:
