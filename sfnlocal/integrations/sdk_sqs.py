@@ -56,8 +56,28 @@ async def _change_visibility(service: SqsService, p: dict[str, Any]) -> dict[str
         p.get("QueueUrl", ""), p.get("ReceiptHandle", ""), p.get("VisibilityTimeout", 0))
 
 
+async def _change_visibility_batch(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.change_message_visibility_batch(p.get("QueueUrl", ""),
+                                                         p.get("Entries") or [])
+
+
 async def _get_url(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    owner = p.get("QueueOwnerAWSAccountId")
+    if owner is not None and owner != service.account:
+        raise ServiceError("QueueDoesNotExist", "The specified queue does not exist.")
     return await service.get_queue_url(p.get("QueueName", ""))
+
+
+async def _create(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.create_queue(p.get("QueueName", ""), p.get("Attributes"))
+
+
+async def _delete_queue(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.delete_queue(p.get("QueueUrl", ""))
+
+
+async def _set_attributes(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.set_queue_attributes(p.get("QueueUrl", ""), p.get("Attributes") or {})
 
 
 async def _attributes(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +90,8 @@ async def _purge(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _list(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
-    return await service.list_queues(p.get("QueueNamePrefix"))
+    return await service.list_queues(p.get("QueueNamePrefix"), p.get("MaxResults"),
+                                     p.get("NextToken"))
 
 
 SDK_SQS_ACTIONS: dict[str, _Action] = {
@@ -80,8 +101,12 @@ SDK_SQS_ACTIONS: dict[str, _Action] = {
     "deleteMessage": _delete,
     "deleteMessageBatch": _delete_batch,
     "changeMessageVisibility": _change_visibility,
+    "changeMessageVisibilityBatch": _change_visibility_batch,
+    "createQueue": _create,
+    "deleteQueue": _delete_queue,
     "getQueueUrl": _get_url,
     "getQueueAttributes": _attributes,
+    "setQueueAttributes": _set_attributes,
     "purgeQueue": _purge,
     "listQueues": _list,
 }

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from sfnlocal.api.server import Server
-from sfnlocal.engine.clock import VirtualClock
+from sfnlocal.engine.clock import Clock, VirtualClock
 from sfnlocal.engine.engine import Engine
 
 ROLE = "arn:aws:iam::123456789012:role/test"
@@ -34,8 +34,11 @@ TIMEOUT = 10
 class ServerThread:
     """One Engine + Server on a background event loop."""
 
-    def __init__(self) -> None:
-        self.clock = VirtualClock(autojump=False)
+    def __init__(self, clock: Clock | None = None) -> None:
+        # ``clock``: a SystemClock for tests that need real waits (SQS long polls a worker thread
+        # makes while the test cannot move virtual time); the default virtual clock never moves
+        # by itself.
+        self.clock: Any = clock if clock is not None else VirtualClock(autojump=False)
         self.url = ""
         self.engine: Engine | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -123,3 +126,15 @@ def error_of(exc: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
     """(code, message) of a botocore ClientError."""
     error = exc.value.response["Error"]
     return error["Code"], error["Message"]
+
+
+def client_of(service: str, url: str) -> Any:
+    """A boto3 client of ``service`` for the server at ``url`` (any credentials, no retries)."""
+    boto3 = pytest.importorskip("boto3")
+    from botocore.config import Config
+
+    return boto3.client(
+        service, endpoint_url=url, region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
+    )

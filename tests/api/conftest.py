@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_server import ServerThread
+from api_server import ServerThread, client_of
 
 
 @pytest.fixture
@@ -29,3 +29,7 @@ def sfn(server: ServerThread) -> Any:
         config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
     )
 
+
+@pytest.fixture
+def sqs(server: ServerThread) -> Any:
+    return client_of("sqs", server.url)

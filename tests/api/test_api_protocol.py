@@ -21,7 +21,7 @@ def test_unknown_action(server):
     assert (status, body) == (400, {"__type": "UnknownOperationException"})
 
 
-@pytest.mark.parametrize("target", [None, "", "AmazonSQS.SendMessage", "AWSStepFunctions"])
+@pytest.mark.parametrize("target", [None, "", "AmazonSNS.Publish", "AWSStepFunctions"])
 def test_missing_or_foreign_target(server, target):
     status, body = post(server.url, "{}", target)
     assert (status, body["__type"]) == (400, "UnknownOperationException")

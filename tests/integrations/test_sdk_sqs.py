@@ -61,3 +61,23 @@ async def test_an_unserved_action_is_a_runtime_error() -> None:
     definition = {"StartAt": "T", "States": {"T": task("tagQueue", {"QueueUrl": "x"})}}
     record = await run(definition, {}, sqs)
     assert (record.status, record.error) == ("FAILED", "States.Runtime")
+
+
+async def test_queue_actions_create_configure_and_delete() -> None:
+    sqs = SqsService(VirtualClock(), "us-east-1", ACCOUNT)
+    definition = {"StartAt": "Create", "States": {
+        "Create": task("createQueue", {"QueueName": "made", "Attributes": {"DelaySeconds": "5"}},
+                       "Set"),
+        "Set": task("setQueueAttributes", {"QueueUrl.$": "$.createQueue.QueueUrl",
+                                           "Attributes": {"VisibilityTimeout": "7"}}, "Get"),
+        "Get": task("getQueueAttributes", {"QueueUrl.$": "$.createQueue.QueueUrl",
+                                           "AttributeNames": ["DelaySeconds", "VisibilityTimeout"]},
+                    "Delete"),
+        "Delete": task("deleteQueue", {"QueueUrl.$": "$.createQueue.QueueUrl"}),
+    }}
+    record = await run(definition, {}, sqs)
+    assert record.status == "SUCCEEDED", record.cause
+    output = json.loads(record.output)
+    assert output["getQueueAttributes"] == {"Attributes": {"DelaySeconds": "5",
+                                                           "VisibilityTimeout": "7"}}
+    assert await sqs.list_queues() == {}

@@ -86,7 +86,7 @@ async def test_create_is_idempotent_and_refuses_different_attributes(sqs: SqsSer
     assert url == f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/jobs"
     assert await make(sqs, "jobs", VisibilityTimeout=10) == url
     assert await code_of(sqs.create_queue("jobs", {"VisibilityTimeout": "20"})) == \
-        "QueueAlreadyExists"
+        "QueueNameExists"
 
 
 @pytest.mark.parametrize(("name", "attributes"), [
@@ -124,6 +124,24 @@ async def test_lookup_list_and_delete(sqs: SqsService) -> None:
     assert await code_of(sqs.send_message(a, "x")) == "QueueDoesNotExist"
     other_account = b.replace(ACCOUNT, "222222222222")
     assert await code_of(sqs.send_message(other_account, "x")) == "QueueDoesNotExist"
+
+
+async def test_urls_of_any_host_name_the_queue_by_account_and_name(sqs: SqsService) -> None:
+    await make(sqs, "anywhere")
+    sent = await sqs.send_message(f"http://127.0.0.1:8083/{ACCOUNT}/anywhere", "x")
+    [message] = await receive(sqs, await make(sqs, "anywhere"))
+    assert message["MessageId"] == sent["MessageId"]
+
+
+async def test_list_pages_with_max_results_and_next_token(sqs: SqsService) -> None:
+    urls = [await make(sqs, name) for name in ("q1", "q2", "q3")]
+    first = await sqs.list_queues(max_results=2)
+    assert first["QueueUrls"] == urls[:2]
+    rest = await sqs.list_queues(max_results=2, next_token=first["NextToken"])
+    assert rest == {"QueueUrls": urls[2:]}  # no NextToken on the last page
+    assert "NextToken" not in await sqs.list_queues()  # only when MaxResults is set
+    assert await code_of(sqs.list_queues(max_results=0)) == "InvalidParameterValue"
+    assert await code_of(sqs.list_queues(next_token="garbage")) == "InvalidParameterValue"
 
 
 async def test_attributes_report_settings_and_message_counts(
