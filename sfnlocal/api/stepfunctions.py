@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sfnlocal.api.errors import unknown_operation
-from sfnlocal.api.map_runs import MAP_RUN_ACTIONS
+from sfnlocal.api.map_runs import MAP_RUN_ACTIONS, map_run_executions
 from sfnlocal.api.paging import page
 from sfnlocal.api.shapes import Params
 from sfnlocal.api.tasks import TASK_ACTIONS
@@ -20,14 +20,14 @@ from sfnlocal.api.teststate import TEST_STATE_ACTIONS
 from sfnlocal.api.versions import VERSION_ACTIONS
 from sfnlocal.asl.validate import validation_result
 from sfnlocal.engine.engine import Engine
-from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, aws_time
+from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord
 from sfnlocal.engine.validation import (
     EXECUTION_STATUSES,
     STATE_MACHINE_TYPES,
-    check_arn,
     check_enum,
     check_max_results,
 )
+from sfnlocal.engine.versions import for_execution_shape
 from sfnlocal.errors import ServiceError
 
 __all__ = ["ACTIONS", "TARGET_PREFIX", "handle"]
@@ -75,9 +75,15 @@ async def _create_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
     if p.opt_string("versionDescription") is not None and not p.flag("publish"):
         raise ServiceError("ValidationException",
                            "Version description can only be set when publish is true")
-    record = await engine.create_state_machine(name, definition, role_arn, type_,
-                                               tags=p.tags())
-    return record.to_create_aws()
+    publish = p.flag("publish")
+    record = await engine.create_state_machine(
+        name, definition, role_arn, type_, tags=p.tags(), publish=publish,
+        version_description=p.opt_string("versionDescription"))
+    shape = record.to_create_aws()
+    version = engine.published_version(record.arn) if publish else None
+    if version is not None:
+        shape["stateMachineVersionArn"] = version.arn
+    return shape
 
 
 @_action("DescribeStateMachine")
@@ -101,22 +107,13 @@ async def _delete_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
 
 @_action("DescribeStateMachineForExecution")
 async def _describe_for_execution(engine: Engine, p: Params) -> dict[str, Any]:
-    execution = await engine.describe_execution(p.string("executionArn"))
-    machine = engine.store.get_state_machine(execution.state_machine_arn)
-    if machine is None:
-        raise ServiceError("StateMachineDoesNotExist",
-                           f"State Machine Does Not Exist: '{execution.state_machine_arn}'")
+    machine = await engine.describe_state_machine_for_execution(p.string("executionArn"))
     return _for_execution_shape(machine)
 
 
 def _for_execution_shape(machine: StateMachineRecord) -> dict[str, Any]:
-    described = machine.to_aws()
-    shape = {key: described[key] for key in ("stateMachineArn", "name", "definition", "roleArn",
-                                            "loggingConfiguration", "tracingConfiguration")}
-    shape["updateDate"] = aws_time(machine.creation_date)
-    if machine.revision_id is not None:
-        shape["revisionId"] = machine.revision_id
-    return shape
+    # The revision (or version) the execution started with; stateMachineArn is the machine's.
+    return for_execution_shape(machine)
 
 
 @_action("ValidateStateMachineDefinition")
@@ -176,8 +173,7 @@ async def _list_executions(engine: Engine, p: Params) -> dict[str, Any]:
         if map_run is None:
             raise ServiceError("ValidationException",
                                "Must provide a StateMachine ARN or MapRun ARN")
-        check_arn(map_run, "mapRun")
-        raise ServiceError("ResourceNotFound", f"Resource not found: '{map_run}'")
+        return await map_run_executions(engine, map_run, p.opt_string("statusFilter"), p)
     status = p.opt_string("statusFilter")
     if status is not None:
         check_enum(status, "statusFilter", EXECUTION_STATUSES)

@@ -40,7 +40,7 @@ from sfnlocal.asl.loader import jackson_message, parse_definition
 from sfnlocal.engine.clock import Clock, SystemClock
 from sfnlocal.engine.execution import EXPRESS_MAX_SECONDS, Execution
 from sfnlocal.engine.history import MAX_PAYLOAD_BYTES, History, to_json_text
-from sfnlocal.engine.map_runs import MapRunsApi
+from sfnlocal.engine.map_runs import MapRunRegistry, MapRunsApi
 from sfnlocal.engine.paging import history_page
 from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, SyncExecutionResult
 from sfnlocal.engine.runtime import ExecutionIdentity, ExecutionRuntime
@@ -56,9 +56,10 @@ from sfnlocal.engine.validation import (
     check_enum,
     check_name,
 )
-from sfnlocal.engine.versions import VersionsApi
+from sfnlocal.engine.versions import VersionRegistry, VersionsApi, check_version_description
 from sfnlocal.errors import ServiceError
 from sfnlocal.integrations.base import Registry
+from sfnlocal.integrations.mock import split_test_case
 from sfnlocal.integrations.states_executions import PARENT_KEY
 
 __all__ = ["DEFAULT_ROLE_ARN", "Engine"]
@@ -92,6 +93,8 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         self.integrations = integrations or Registry()
         self.rng = random.Random(self.settings.seed)
         self.tags = TagStore()
+        self.versions = VersionRegistry()
+        self.map_runs = MapRunRegistry()
         self._running: dict[str, Execution] = {}
         self._express: dict[str, ExecutionRecord] = {}
         self._children: dict[str, list[str]] = {}
@@ -139,6 +142,9 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         role_arn: str = DEFAULT_ROLE_ARN,
         type: str = "STANDARD",  # AWS's parameter name
         tags: Mapping[str, str] | None = None,
+        *,
+        publish: bool = False,
+        version_description: str | None = None,
     ) -> StateMachineRecord:
         """Validate, compile and register a state machine (CreateStateMachine).
 
@@ -151,6 +157,8 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
             role_arn: the execution role (recorded, not used).
             type: ``STANDARD`` or ``EXPRESS``.
             tags: the tags of a new state machine (ignored when the create is idempotent).
+            publish: also publish version 1 (``published_version(arn)`` gives it).
+            version_description: the description of that version (only with ``publish``).
 
         Raises:
             ServiceError: ``InvalidName``, ``ValidationException``, ``StateMachineAlreadyExists``,
@@ -159,29 +167,31 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         """
         check_name(name)
         check_enum(type, "type", STATE_MACHINE_TYPES)
+        check_version_description(publish, version_description)
         text = definition if isinstance(definition, str) else json.dumps(definition)
         parsed = parse_definition(definition) if isinstance(definition, str) else load(definition)
         check(parsed, type)
         arn = self._arn("stateMachine", name)
         existing = self.store.get_state_machine(arn)
         if existing is not None:
-            return _idempotent_create(existing, text, type)
+            return self._published_on_create(_idempotent_create(existing, text, type), publish,
+                                             version_description)
         self.tags.replace(arn, tags or {})
         record = StateMachineRecord(
             arn=arn, name=name, definition=text, machine=compile_machine(parsed),
             role_arn=role_arn, type=type, creation_date=self.clock.now(),
         )
         self.store.put_state_machine(record)
-        return record
+        return self._published_on_create(record, publish, version_description)
 
     async def describe_state_machine(self, arn: str) -> StateMachineRecord:
-        """The state machine with this ARN (DescribeStateMachine).
+        """The state machine or version with this ARN (DescribeStateMachine).
 
         Raises:
-            ServiceError: ``InvalidArn``, ``StateMachineDoesNotExist``.
+            ServiceError: ``InvalidArn``, ``StateMachineDoesNotExist`` (also for an alias ARN).
         """
         check_arn(arn, "stateMachine")
-        record = self.store.get_state_machine(arn)
+        record = self.store.get_state_machine(arn) or self._version(arn)
         if record is None:
             raise ServiceError("StateMachineDoesNotExist", f"State Machine Does Not Exist: '{arn}'")
         return record
@@ -193,10 +203,11 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
     async def delete_state_machine(self, arn: str) -> None:
         """Delete a state machine; deleting an unknown one succeeds, as on AWS.
 
-        Running executions go on to their end and stay describable.
+        Running executions go on to their end and stay describable. Its versions and aliases go.
         """
         check_arn(arn, "stateMachine")
         self.store.delete_state_machine(arn)
+        self.versions.forget(arn)
 
     # -- starting executions --------------------------------------------------------------------
 
@@ -220,20 +231,24 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
             ServiceError: ``InvalidArn``, ``StateMachineDoesNotExist``, ``InvalidName``,
                 ``InvalidExecutionInput``, ``ValidationException``, ``ExecutionAlreadyExists``.
         """
-        machine = await self.describe_state_machine(state_machine_arn)
+        state_machine_arn, test_case = split_test_case(state_machine_arn)  # arn#TestCase: mocks
+        machine, alias = await self._start_target(state_machine_arn)  # machine/version/alias
+        mocked = self.integrations.for_execution(machine.name, machine.machine, test_case)
         name = name if name is not None else self._uuid()
         check_name(name)
         value, text = _input_of(input)
         if machine.is_express:
             arn = self._arn("express", machine.name, name, self._uuid())
-            record = self._launch(machine, arn, name, value, text, trace_header).record
+            record = self._launch(machine, arn, name, value, text, trace_header, mocked,
+                                  alias_arn=alias).record
             self._express[arn] = record
             return record
         arn = self._arn("execution", machine.name, name)
         existing = self.store.get_execution(arn)
         if existing is not None:
             return _idempotent_start(existing, text)
-        record = self._launch(machine, arn, name, value, text, trace_header).record
+        record = self._launch(machine, arn, name, value, text, trace_header, mocked,
+                              alias_arn=alias).record
         self._link_parent(value, arn)
         return record
 
@@ -255,33 +270,40 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
             ServiceError: ``StateMachineTypeNotSupported`` for a Standard machine, and the errors of
                 ``start_execution``.
         """
-        machine = await self.describe_state_machine(state_machine_arn)
+        state_machine_arn, test_case = split_test_case(state_machine_arn)  # arn#TestCase: mocks
+        machine, alias = await self._start_target(state_machine_arn)  # machine/version/alias
         if not machine.is_express:
             raise ServiceError("StateMachineTypeNotSupported", _TYPE_NOT_SUPPORTED)
+        mocked = self.integrations.for_execution(machine.name, machine.machine, test_case)
         name = name if name is not None else self._uuid()
         check_name(name)
         value, text = _input_of(input)
         arn = self._arn("express", machine.name, name, self._uuid())
-        execution = self._launch(machine, arn, name, value, text, trace_header)
+        execution = self._launch(machine, arn, name, value, text, trace_header, mocked,
+                                 alias_arn=alias)
         await execution.finished.wait()
         return SyncExecutionResult(execution.record)
 
     def _launch(
         self, machine: StateMachineRecord, arn: str, name: str, value: Any, text: str,
-        trace_header: str | None,
+        trace_header: str | None, integrations: Registry | None = None, *,
+        alias_arn: str | None = None,
     ) -> Execution:
         if self._group is None:
             raise RuntimeError("use the Engine as 'async with Engine() as engine:'")
         now = self.clock.now()
         record = ExecutionRecord(
-            arn=arn, state_machine_arn=machine.arn, name=name, input=text, start_date=now,
+            arn=arn, state_machine_arn=machine.base_arn, name=name, input=text, start_date=now,
             trace_header=trace_header, express=machine.is_express,
+            state_machine_version_arn=None if machine.version_of is None else machine.arn,
+            state_machine_alias_arn=alias_arn,
         )
         history = History(self._history_limit(machine))
-        execution = Execution(record, self._runtime(machine, record, value, history), value,
-                              _deadline(machine, now))
+        execution = Execution(record, self._runtime(machine, record, value, history, integrations),
+                              value, _deadline(machine, now))
         if not machine.is_express:
             self.store.put_execution(record, history)
+            self._remember_machine(arn, machine)
         self._running[arn] = execution
         execution.task = self._group.create_task(execution.run(), name=f"sfnlocal-execution:{name}")
         execution.task.add_done_callback(lambda _: self._closed(arn))
@@ -297,17 +319,19 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         return None if limit is None or machine.is_express else limit - 1
 
     def _runtime(
-        self, machine: StateMachineRecord, record: ExecutionRecord, value: Any, history: History
+        self, machine: StateMachineRecord, record: ExecutionRecord, value: Any, history: History,
+        integrations: Registry | None = None,
     ) -> ExecutionRuntime:
         settings = self.settings
         identity = ExecutionIdentity(
-            execution_arn=record.arn, name=record.name, state_machine_arn=machine.arn,
+            execution_arn=record.arn, name=record.name,
+            state_machine_arn=record.state_machine_alias_arn or machine.arn,
             state_machine_name=machine.name, role_arn=machine.role_arn,
             start_time=record.start_date, input=value, type=machine.type,
             region=settings.region, account=settings.account,
         )
         return ExecutionRuntime(identity, machine.machine, self.clock, history, self.rng,
-                                self.integrations, self.store, self, self.settings)
+                                integrations or self.integrations, self.store, self, self.settings)
 
     # -- reading and controlling executions -----------------------------------------------------
 
@@ -334,10 +358,10 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         """
         if status_filter is not None:
             check_enum(status_filter, "statusFilter", EXECUTION_STATUSES)
-        machine = await self.describe_state_machine(state_machine_arn)
+        machine = await self._listed_machine(state_machine_arn)  # machine, version or alias
         if machine.is_express:
             raise ServiceError("StateMachineTypeNotSupported", _TYPE_NOT_SUPPORTED)
-        records = self.store.list_executions(state_machine_arn)
+        records = self._executions_of(state_machine_arn, machine)
         if status_filter is not None:
             records = [r for r in records if r.status == status_filter]
         return records[::-1]

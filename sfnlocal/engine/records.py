@@ -33,7 +33,10 @@ class StateMachineRecord:
         arn / name / type / role_arn: as given to CreateStateMachine (``STANDARD``/``EXPRESS``).
         definition: the definition text as given.
         machine: the compiled model.
-        creation_date: epoch seconds.
+        creation_date: epoch seconds (of a version: when it was published).
+        revision_id: the revision (None until the first UpdateStateMachine that changes something).
+        update_date: when UpdateStateMachine last changed it (None: never).
+        description / version_of: of a version: its description and its state machine's ARN.
     """
 
     arn: str
@@ -46,11 +49,19 @@ class StateMachineRecord:
     status: str = "ACTIVE"
     revision_id: str | None = None
     tags: dict[str, str] = field(default_factory=dict)
+    update_date: float | None = None
+    description: str | None = None
+    version_of: str | None = None
 
     @property
     def is_express(self) -> bool:
         """True for an EXPRESS state machine."""
         return self.type == "EXPRESS"
+
+    @property
+    def base_arn(self) -> str:
+        """The state machine's ARN (for a version: the ARN of the machine it belongs to)."""
+        return self.version_of if self.version_of is not None else self.arn
 
     def to_aws(self) -> dict[str, Any]:
         """The DescribeStateMachine response shape."""
@@ -67,6 +78,8 @@ class StateMachineRecord:
         }
         if self.revision_id is not None:
             shape["revisionId"] = self.revision_id
+        if self.description is not None:
+            shape["description"] = self.description
         return shape
 
     def to_create_aws(self) -> dict[str, Any]:
@@ -93,6 +106,11 @@ class ExecutionRecord:
         start_date / stop_date: epoch seconds.
         error / cause: the failure (FAILED) or what StopExecution was given (ABORTED).
         express: True for an Express execution (not describable; ARN ``...:express:...``).
+        state_machine_version_arn / state_machine_alias_arn: the version it ran and the alias that
+            chose it, when started through a version or alias ARN (``state_machine_arn`` is
+            always the machine's own ARN).
+        map_run_arn: of a distributed Map's child execution: the Map Run that started it (its
+            ``state_machine_arn`` is then ``<machine ARN>/<label>``).
     """
 
     arn: str
@@ -108,6 +126,9 @@ class ExecutionRecord:
     trace_header: str | None = None
     redrive_count: int = 0
     express: bool = False
+    state_machine_version_arn: str | None = None
+    state_machine_alias_arn: str | None = None
+    map_run_arn: str | None = None
 
     @property
     def done(self) -> bool:
@@ -124,9 +145,13 @@ class ExecutionRecord:
             shape["outputDetails"] = {"included": True}
         self._add_error(shape)
         self._add_trace(shape)
+        self._add_version(shape)
         shape["redriveCount"] = self.redrive_count
+        if self.map_run_arn is not None:
+            shape["mapRunArn"] = self.map_run_arn
         closed_well = self.status in ("RUNNING", "SUCCEEDED")
-        shape["redriveStatus"] = "NOT_REDRIVABLE" if closed_well else "REDRIVABLE"
+        redrivable = "REDRIVABLE" if self.map_run_arn is None else "REDRIVABLE_BY_MAP_RUN"
+        shape["redriveStatus"] = "NOT_REDRIVABLE" if closed_well else redrivable
         if closed_well:
             shape["redriveStatusReason"] = f"Execution is {self.status} and cannot be redriven"
         return shape
@@ -165,6 +190,7 @@ class ExecutionRecord:
         }
         if self.stop_date is not None:
             item["stopDate"] = aws_time(self.stop_date)
+        self._add_version(item)
         item["redriveCount"] = self.redrive_count
         return item
 
@@ -184,6 +210,12 @@ class ExecutionRecord:
             shape["error"] = self.error
         if self.cause is not None:
             shape["cause"] = self.cause
+
+    def _add_version(self, shape: dict[str, Any]) -> None:
+        if self.state_machine_version_arn is not None:
+            shape["stateMachineVersionArn"] = self.state_machine_version_arn
+        if self.state_machine_alias_arn is not None:
+            shape["stateMachineAliasArn"] = self.state_machine_alias_arn
 
     def _add_trace(self, shape: dict[str, Any]) -> None:
         if self.trace_header is not None:

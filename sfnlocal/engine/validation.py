@@ -8,13 +8,18 @@ from collections.abc import Sequence
 from sfnlocal.errors import ServiceError
 
 __all__ = [
+    "ALIAS_NAME_PATTERN",
     "EXECUTION_STATUSES",
     "STATE_MACHINE_TYPES",
+    "check_alias_arn",
     "check_arn",
     "check_enum",
     "check_max_results",
     "check_name",
+    "check_version_arn",
+    "is_alias_name",
     "is_valid_name",
+    "split_state_machine_arn",
     "validation_error",
 ]
 
@@ -54,6 +59,60 @@ def check_arn(arn: str, kind: str) -> None:
         raise ServiceError(
             "InvalidArn", f"Invalid Arn: 'Resource type not valid in this context: {found}'"
         )
+
+
+# The alias name pattern of AWS's API model: at least one non-digit, so never a version number.
+ALIAS_NAME_PATTERN = r"^(?=.*[a-zA-Z_\-\.])[a-zA-Z0-9_\-\.]+$"
+_ALIAS_NAME = re.compile(ALIAS_NAME_PATTERN)
+_BASE_PARTS = 7  # arn:aws:states:<region>:<account>:stateMachine:<name>
+
+
+def split_state_machine_arn(arn: str) -> tuple[str, str | None]:
+    """A state machine ARN as (the machine's ARN, the version number or alias name or None).
+
+    ``...:stateMachine:<name>`` is the machine itself; ``...:stateMachine:<name>:<n>`` a version
+    and ``...:stateMachine:<name>:<alias>`` an alias.
+
+    Raises:
+        ServiceError: ``InvalidArn`` for an ARN of another kind or with empty or extra parts.
+    """
+    check_arn(arn, "stateMachine")
+    parts = arn.split(":")
+    if len(parts) > _BASE_PARTS + 1 or not all(parts[_BASE_PARTS - 1:]):
+        raise ServiceError("InvalidArn", f"Invalid Arn: 'Invalid state machine ARN: {arn}'")
+    if len(parts) == _BASE_PARTS:
+        return arn, None
+    return ":".join(parts[:_BASE_PARTS]), parts[_BASE_PARTS]
+
+
+def check_version_arn(arn: str) -> tuple[str, int]:
+    """A version ARN as (the machine's ARN, the version number).
+
+    Raises:
+        ServiceError: ``InvalidArn`` unless ``arn`` is ``<state machine ARN>:<number>``.
+    """
+    base, qualifier = split_state_machine_arn(arn)
+    if qualifier is None or not qualifier.isdigit():
+        raise ServiceError("InvalidArn",
+                           f"Invalid Arn: 'Invalid state machine version ARN: {arn}'")
+    return base, int(qualifier)
+
+
+def check_alias_arn(arn: str) -> tuple[str, str]:
+    """An alias ARN as (the machine's ARN, the alias name).
+
+    Raises:
+        ServiceError: ``InvalidArn`` unless ``arn`` is ``<state machine ARN>:<alias name>``.
+    """
+    base, qualifier = split_state_machine_arn(arn)
+    if qualifier is None or not is_alias_name(qualifier):
+        raise ServiceError("InvalidArn", f"Invalid Arn: 'Invalid state machine alias ARN: {arn}'")
+    return base, qualifier
+
+
+def is_alias_name(name: str) -> bool:
+    """True for a valid alias name (1 to 80 characters of AWS's pattern, not only digits)."""
+    return len(name) <= 80 and _ALIAS_NAME.match(name) is not None
 
 
 def validation_error(value: object, member: str, constraint: str) -> ServiceError:
