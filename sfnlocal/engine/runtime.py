@@ -70,6 +70,9 @@ class ExecutionRuntime:
         self.store = store
         self.engine = engine
         self.settings = settings or EngineSettings()
+        self.inspection: dict[str, Any] | None = None
+        """TestState's recorder: the states write each processing step's value here (snake_case
+        keys: ``after_input_path``, ``result``...). None in executions: a None check is the cost."""
         self._execution_ctx = self._build_execution_context()
         self._machine_ctx = {"Id": identity.state_machine_arn, "Name": identity.state_machine_name}
 

@@ -81,6 +81,10 @@ class HttpInvoke:
         body = _body(params, headers)
         async with request.context.clock.busy():
             result = await self._send(method, url, headers, query, body)
+        inspection = request.context.runtime.inspection
+        if inspection is not None:  # TestState at TRACE level shows the exchange
+            secrets = None if inspection.get("reveal_secrets") else self._connection(params)
+            inspection.update(_trace(method, url, headers, query, body, result, secrets))
         if not 200 <= result["StatusCode"] < 300:
             raise StatesError(f"States.Http.StatusCode.{result['StatusCode']}", to_json_text(result))
         return result
@@ -90,13 +94,17 @@ class HttpInvoke:
     ) -> tuple[dict[str, str], list[tuple[str, str]]]:
         headers = {str(k): _text(v) for k, v in _object(params, "Headers").items()}
         query = _query(_object(params, "QueryParameters"))
-        auth = params.get("Authentication")
-        arn = auth.get("ConnectionArn") if isinstance(auth, dict) else None
-        connection = self.connections.get(arn) if isinstance(arn, str) else None
+        connection = self._connection(params)
         if connection is not None:
             headers.update(connection.headers)
             query.extend(connection.query_parameters.items())
         return headers, query
+
+    def _connection(self, params: Mapping[str, Any]) -> Connection | None:
+        """The local connection named by ``Authentication.ConnectionArn``, if any."""
+        auth = params.get("Authentication")
+        arn = auth.get("ConnectionArn") if isinstance(auth, dict) else None
+        return self.connections.get(arn) if isinstance(arn, str) else None
 
     async def _send(
         self, method: str, url: str, headers: dict[str, str], query: list[tuple[str, str]],
@@ -235,3 +243,24 @@ def _parsed(content_type: str, text: str) -> Any:
         except ValueError:
             return text
     return text
+
+
+def _trace(
+    method: str, url: str, headers: Mapping[str, str], query: list[tuple[str, str]],
+    body: bytes | None, result: Mapping[str, Any], hidden: Connection | None,
+) -> dict[str, Any]:
+    """TestState's ``request``/``response`` of one exchange; ``hidden``: what it must not show."""
+    if hidden is not None:
+        headers = {k: v for k, v in headers.items() if k not in hidden.headers}
+        query = [(k, v) for k, v in query if k not in hidden.query_parameters]
+    shown_url = f"{url}?{urlencode(query)}" if query else url
+    answer = result["ResponseBody"]
+    return {
+        "request": {"protocol": url.partition(":")[0].upper(), "method": method, "url": shown_url,
+                    "headers": to_json_text(dict(headers)),
+                    "body": body.decode("utf-8", "replace") if body is not None else ""},
+        "response": {"protocol": "HTTP/1.1", "statusCode": str(result["StatusCode"]),
+                     "statusMessage": result["StatusText"],
+                     "headers": to_json_text(result["Headers"]),
+                     "body": answer if isinstance(answer, str) else to_json_text(answer)},
+    }

@@ -104,12 +104,19 @@ def finish(
 
     ``data``: the result's ``Data``; it becomes the output's when the steps leave the result as is.
     """
+    inspection = rt.inspection
+    if inspection is not None:
+        inspection["result"] = result
     if state.is_jsonata:
         return _finish_jsonata(rt, frame, state, result, ctx, data)
     assigned = io.evaluate_assign(state.assign, result, ctx)
     if state.result_selector is not None:
         result = state.result_selector.evaluate(result, ctx)
+    if inspection is not None:
+        inspection["after_result_selector"] = result
     output = io.apply_result_path(state.result_path, frame.input, result)
+    if inspection is not None:
+        inspection["after_result_path"] = output
     output = io.apply_output_path(state.output_path, output, ctx)
     io.commit_assign(frame, assigned)
     io.exit_state(rt, frame, state, output, assigned, data=data)

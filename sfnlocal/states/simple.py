@@ -37,11 +37,18 @@ def run_pass(rt: ExecutionRuntime, frame: Frame, state: PassState) -> Step:
         return _leave_jsonata(rt, frame, state, state.next, state.assign, state.output)
     ctx = rt.eval_ctx(frame, state)
     effective = io.apply_input_path(state.input_path, raw, ctx)
+    inspection = rt.inspection
+    if inspection is not None:
+        inspection["after_input_path"] = effective
     if state.parameters is not None:
         effective = state.parameters.evaluate(effective, ctx)
     result = state.result if state.has_result else effective
+    if inspection is not None:
+        inspection.update(after_parameters=effective, result=result)
     assigned = io.evaluate_assign(state.assign, result, ctx)
     output = io.apply_result_path(state.result_path, raw, result)
+    if inspection is not None:
+        inspection["after_result_path"] = output
     output = io.apply_output_path(state.output_path, output, ctx)
     io.commit_assign(frame, assigned)
     io.exit_state(rt, frame, state, output, assigned)
@@ -72,6 +79,8 @@ def run_succeed(rt: ExecutionRuntime, frame: Frame, state: SucceedState) -> Step
         return _leave_jsonata(rt, frame, state, None, None, state.output)
     ctx = rt.eval_ctx(frame, state)
     output = io.apply_input_path(state.input_path, frame.input, ctx)
+    if rt.inspection is not None:
+        rt.inspection["after_input_path"] = output
     output = io.apply_output_path(state.output_path, output, ctx)
     io.exit_state(rt, frame, state, output)
     return None, output
@@ -86,6 +95,8 @@ def run_choice(rt: ExecutionRuntime, frame: Frame, state: ChoiceState) -> Step:
         return _choose_jsonata(rt, frame, state)
     ctx = rt.eval_ctx(frame, state)
     effective = io.apply_input_path(state.input_path, raw, ctx)
+    if rt.inspection is not None:
+        rt.inspection["after_input_path"] = effective
     for rule in state.choices:
         if rule.condition.evaluate(effective, ctx):
             return _leave_choice(rt, frame, state, rule.next, rule.assign, effective, ctx)

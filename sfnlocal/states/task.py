@@ -101,6 +101,8 @@ class _TaskRun:
             with io.reported(self.rt, frame, state):
                 self.effective = (frame.input if state.is_jsonata else
                                   io.apply_input_path(state.input_path, frame.input, self.ctx()))
+            if self.rt.inspection is not None and not state.is_jsonata:
+                self.rt.inspection["after_input_path"] = self.effective
             result = await run_with_retry(self.rt, frame, state.retry, self.attempt)
             output, assigned = self.shape(result)
         except StatesError as err:
@@ -114,7 +116,9 @@ class _TaskRun:
 
     def shape(self, result: Any) -> tuple[Any, dict[str, Any] | None]:
         """Assign ($ = raw result) → ResultSelector → ResultPath → OutputPath."""
-        state, ctx = self.state, self.ctx()
+        state, ctx, inspection = self.state, self.ctx(), self.rt.inspection
+        if inspection is not None:
+            inspection["result"] = result
         if state.is_jsonata:
             with io.reported(self.rt, self.frame, state):
                 scope = self.rt.jsonata_scope(ctx, self.frame.input, result=result)
@@ -124,7 +128,11 @@ class _TaskRun:
             assigned = io.evaluate_assign(state.assign, result, ctx)
             if state.result_selector is not None:
                 result = state.result_selector.evaluate(result, ctx)
+            if inspection is not None:
+                inspection["after_result_selector"] = result
             output = io.apply_result_path(state.result_path, self.frame.input, result)
+            if inspection is not None:
+                inspection["after_result_path"] = output
             output = io.apply_output_path(state.output_path, output, ctx)
         return output, assigned
 
@@ -140,6 +148,9 @@ class _TaskRun:
         token = _issue_token(rt, state)
         with io.reported(rt, self.frame, state):
             params, timeout, heartbeat, credentials = self.fields(self.ctx(token))
+            if rt.inspection is not None:
+                key = "after_arguments" if state.is_jsonata else "after_parameters"
+                rt.inspection[key] = params
             integration = rt.integrations.resolve_task(state.resource)
         if isinstance(integration, PreparesParameters):
             params = integration.prepare(params)

@@ -55,6 +55,8 @@ async def run_wait(rt: ExecutionRuntime, frame: Frame, state: WaitState) -> Step
         return await _run_jsonata(rt, frame, state)
     ctx = rt.eval_ctx(frame, state)
     effective = io.apply_input_path(state.input_path, frame.input, ctx)
+    if rt.inspection is not None:
+        rt.inspection["after_input_path"] = effective
     deadline = _deadline(state, effective, ctx, rt.clock.now())
     await _sleep(rt, frame, deadline)
     assigned = io.evaluate_assign(state.assign, effective, ctx)
