@@ -4,13 +4,19 @@ Sub-commands:
     validate FILE...        print ``file: location: CODE message`` per diagnostic; exit 1 on errors
     graph FILE --format F   print the state graph as Mermaid, Graphviz DOT or JSON
     run FILE [--input JSON|@file] [--name N] [--clock virtual|system] [--json]
+        [--mock-config FILE --test-case NAME [--state-machine NAME]]
                             run one execution; print its output (exit 0), or ``error: cause`` on
                             stderr (exit 1); ``--json`` prints ``{"execution": <DescribeExecution>,
                             "history": {"events": [...]}}`` instead. Exit 2 when it cannot start
-                            (unreadable file, invalid definition, input that is not JSON).
+                            (unreadable file, invalid definition, input that is not JSON, a bad
+                            mock file or unknown test case). A test case of a Step Functions Local
+                            mock file answers the Task states it lists.
     serve [--host H] [--port P] [--clock system|virtual] [--definitions DIR] [--no-examples]
-          [--region R]      run the HTTP server (Step Functions API + web page) until SIGINT or
-                            SIGTERM; exit 1 with a one-line message when the port is taken.
+          [--region R] [--config FILE]
+                            run the HTTP server (Step Functions API + web page) until SIGINT or
+                            SIGTERM; exit 1 with a one-line message when the port is taken, 2 when
+                            the config or mock file (``SFN_MOCK_CONFIG``) is broken. SIGHUP reloads
+                            the config file.
 
 ``asyncio.run`` is used only at the edge (``sfnlocal.run``).
 """
@@ -22,6 +28,7 @@ import asyncio
 import errno
 import json
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -30,7 +37,10 @@ from typing import Any, TextIO
 
 from sfnlocal import __version__, asl
 from sfnlocal.asl.diagnostics import Diagnostic
+from sfnlocal.config import ConfigError
 from sfnlocal.errors import InvalidDefinition, ServiceError
+from sfnlocal.integrations.base import Registry
+from sfnlocal.integrations.mock import ENV_VAR, MockConfig, MockConfigError, load_mock_config
 from sfnlocal.runner import RunResult, run
 
 __all__ = ["build_parser", "main"]
@@ -130,6 +140,11 @@ def _add_run(sub: Any) -> None:
                    help="virtual (default: waits take no time) or system (real time)")
     p.add_argument("--json", action="store_true", dest="as_json",
                    help='print {"execution": <DescribeExecution>, "history": {"events": [...]}}')
+    p.add_argument("--mock-config", metavar="FILE",
+                   help=f"a Step Functions Local mock file (default: ${ENV_VAR})")
+    p.add_argument("--test-case", metavar="NAME", help="the mock file's test case to run")
+    p.add_argument("--state-machine", metavar="NAME",
+                   help="the mock file's state machine (default: the file's name, or the only one)")
     p.set_defaults(handler=_cmd_run)
 
 
@@ -158,10 +173,36 @@ def _read_input_file(path: str) -> str:
         raise _BadInput(f"cannot read the input file {path}: {exc.strerror or exc}") from None
 
 
+def _mocked(args: argparse.Namespace) -> Registry | None:
+    """The integrations of ``--test-case`` (None without one)."""
+    path = args.mock_config or os.environ.get(ENV_VAR)
+    if args.test_case is None:
+        if args.mock_config is not None:
+            raise _BadInput("--mock-config needs --test-case NAME")
+        return None
+    if not path:
+        raise _BadInput(f"--test-case needs --mock-config FILE (or {ENV_VAR})")
+    config = load_mock_config(path)
+    machine = args.state_machine or _mocked_machine(config, args.file)
+    return Registry(mocks=config.with_default(machine, args.test_case))
+
+
+def _mocked_machine(config: MockConfig, file: str) -> str:
+    """The definition file's name without its suffix, or the mock file's only state machine."""
+    name = Path(file).name
+    for suffix in (".asl.json", ".asl.yaml", ".asl.yml", ".json", ".yaml", ".yml"):
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if name not in config.machines and len(config.machines) == 1:
+        return next(iter(config.machines))
+    return name
+
+
 def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         result = run(asl.load(args.file), _read_input(args.input), clock=args.clock,
-                     name=args.name)
+                     name=args.name, integrations=_mocked(args))
     except InvalidDefinition as exc:
         for diag in exc.diagnostics:
             print(_format_diagnostic(args.file, diag), file=err)
@@ -169,7 +210,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         print(f"{args.file}: {exc.strerror or exc}", file=err)
         return 2
-    except _BadInput as exc:
+    except (_BadInput, MockConfigError) as exc:
         print(f"sfnlocal run: {exc}", file=err)
         return 2
     except ServiceError as exc:
@@ -208,6 +249,9 @@ def _add_serve(sub: Any) -> None:
                    help="do not register the bundled example state machine 'hello'")
     p.add_argument("--region", default="us-east-1",
                    help="region of the ARNs the server creates (default us-east-1)")
+    p.add_argument("--config", metavar="FILE", type=Path,
+                   help="a YAML/JSON config file of state machines, functions, queues, activities "
+                        "and mocks (docs/config.md); SIGHUP or POST /admin/reload reloads it")
     p.set_defaults(handler=_cmd_serve)
 
 
@@ -217,9 +261,11 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.definitions is not None and not args.definitions.is_dir():
         print(f"sfnlocal serve: {args.definitions} is not a directory", file=err)
         return 1
+    mock_file = os.environ.get(ENV_VAR)
     options = ServeOptions(host=args.host, port=args.port, clock=args.clock,
                            definitions_dir=args.definitions, examples=args.examples,
-                           region=args.region)
+                           region=args.region, config=args.config,
+                           mock_config=Path(mock_file) if mock_file else None)
     _log_to(err)
 
     def ready(server: Any, loaded: list[str]) -> None:
@@ -232,6 +278,9 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except OSError as exc:
         print(f"sfnlocal serve: {_bind_problem(args.host, args.port, exc)}", file=err)
         return 1
+    except (ConfigError, MockConfigError) as exc:
+        print(f"sfnlocal serve: {exc}", file=err)
+        return 2
     print("sfnlocal serve: stopped", file=out, flush=True)
     return 0
 

@@ -4,11 +4,16 @@ At start the server registers the bundled example (``definitions/hello.asl.json`
 unless ``examples`` is off) and every definition of ``definitions_dir`` (named by file name:
 ``orders.asl.json`` becomes ``orders``). On a signal it stops listening, lets in-flight requests
 finish, and leaves the engine (executions still running stay RUNNING, as in a stopped process).
+
+With ``config`` (``--config FILE``, see ``sfnlocal.config``) it applies that file at start and again
+on SIGHUP or ``POST /admin/reload``; a broken file is refused whole and the old config stays. With
+``mock_config`` (the ``SFN_MOCK_CONFIG`` environment variable) it loads Step Functions Local mocks.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import signal
 from collections.abc import Callable
@@ -17,10 +22,12 @@ from pathlib import Path
 
 from sfnlocal import asl
 from sfnlocal.api.server import DEFAULT_REGION, Server
+from sfnlocal.config import Config, ConfigError, ConfigReloader, load_config
 from sfnlocal.engine.clock import Clock, SystemClock, VirtualClock
 from sfnlocal.engine.engine import Engine
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.errors import InvalidDefinition, ServiceError
+from sfnlocal.integrations.mock import load_mock_config
 
 __all__ = ["EXAMPLE", "ServeOptions", "definition_files", "load_definitions", "serve"]
 
@@ -41,7 +48,9 @@ class ServeOptions:
         clock: ``system`` (real time) or ``virtual`` (waits take no time).
         definitions_dir: a directory of definitions to register at start.
         examples: register the bundled example ``hello``.
-        region: the region of generated ARNs.
+        region: the region of generated ARNs (the config file's, when it names one).
+        config: the config file (``sfnlocal.config``), reloadable; None: none.
+        mock_config: a Step Functions Local mock file (``SFN_MOCK_CONFIG``); None: none.
     """
 
     host: str = "127.0.0.1"
@@ -50,6 +59,8 @@ class ServeOptions:
     definitions_dir: Path | None = None
     examples: bool = True
     region: str = DEFAULT_REGION
+    config: Path | None = None
+    mock_config: Path | None = None
 
 
 def definition_files(options: ServeOptions) -> dict[str, Path]:
@@ -102,21 +113,63 @@ async def serve(
 
     Raises:
         OSError: the address cannot be bound (``errno.EADDRINUSE``: the port is taken).
+        ConfigError: the config file is broken.
+        MockConfigError: the mock file is broken.
     """
     stop = stop if stop is not None else asyncio.Event()
-    settings = EngineSettings(region=options.region)
-    async with Engine(clock=_clock(options.clock), settings=settings) as engine:
+    config = load_config(options.config) if options.config is not None else None
+    async with Engine(clock=_clock(options.clock), settings=_settings(options, config)) as engine:
+        if options.mock_config is not None:
+            engine.integrations.mocks = load_mock_config(options.mock_config)
         loaded = await load_definitions(engine, definition_files(options))
-        server = Server(engine, options.host, options.port)
+        reloader = ConfigReloader(engine, options.config) if options.config is not None else None
+        server = Server(engine, options.host, options.port, reloader=reloader)
+        if reloader is not None:
+            report = await reloader.reload()
+            loaded += [n for n in report.created.get("stateMachines", []) if n not in loaded]
         await server.start()
         with _StopOnSignals(stop):
             try:
                 if on_ready is not None:
                     on_ready(server, loaded)
-                await stop.wait()
+                await _wait_for_stop(stop, reloader)
             finally:
                 logger.info("shutting down: finishing in-flight requests")
                 await server.stop()
+
+
+def _settings(options: ServeOptions, config: Config | None) -> EngineSettings:
+    """The region (and account) of ``--region``, or of the config file when it names them."""
+    region = config.region if config is not None and config.region else options.region
+    account = config.account if config is not None and config.account else None
+    return EngineSettings(region=region, account=account or EngineSettings().account)
+
+
+async def _wait_for_stop(stop: asyncio.Event, reloader: ConfigReloader | None) -> None:
+    """Wait for ``stop``; meanwhile SIGHUP reloads the config file (when there is one)."""
+    if reloader is None:
+        await stop.wait()
+        return
+    hangup = asyncio.Event()
+    with _ReloadOnHangup(hangup):
+        async with asyncio.TaskGroup() as group:
+            reloads = group.create_task(_reload_on(hangup, reloader))
+            await stop.wait()
+            reloads.cancel()
+
+
+async def _reload_on(hangup: asyncio.Event, reloader: ConfigReloader) -> None:
+    while True:
+        await hangup.wait()
+        hangup.clear()
+        try:
+            report = await reloader.reload()
+        except ConfigError as err:
+            logger.error("config reload refused (the old config stays): %s", err)
+        except Exception:  # a reload must not take the server down
+            logger.exception("config reload of %s failed", reloader.path)
+        else:
+            logger.info("config reloaded from %s: %s", reloader.path, json.dumps(report.to_json()))
 
 
 class _StopOnSignals:
@@ -141,3 +194,9 @@ class _StopOnSignals:
         loop = asyncio.get_running_loop()
         for sig in self._installed:
             loop.remove_signal_handler(sig)
+
+
+class _ReloadOnHangup(_StopOnSignals):
+    """While active, SIGHUP sets the event (where the platform has SIGHUP)."""
+
+    _SIGNALS = tuple(sig for sig in (getattr(signal, "SIGHUP", None),) if sig is not None)

@@ -6,6 +6,7 @@ Routes:
     /2015-03-31/functions  the Lambda API (REST-JSON)
     GET  /                 the web page (``static/index.html``)
     GET  /health           ``{"status": "ok", ...}``
+    POST /admin/reload     re-read the ``--config`` file and apply it (``sfnlocal.config``)
     GET  /ui/api/...       the page's JSON endpoints
 
 Typical use (``sfnlocal serve`` does this)::
@@ -36,9 +37,10 @@ from sfnlocal.api.errors import JSON_CONTENT_TYPE, ApiError, error_response, unk
 from sfnlocal.api.lambda_api import add_lambda_routes
 from sfnlocal.api.shapes import Params, dumps, parse_body
 from sfnlocal.api.sqs_api import TARGET_PREFIX as SQS_PREFIX
-from sfnlocal.api.sqs_api import serve_sqs
+from sfnlocal.api.sqs_api import ensure_sqs, serve_sqs
 from sfnlocal.api.stepfunctions import TARGET_PREFIX, handle
 from sfnlocal.api.ui import ENGINE_KEY, add_ui_routes
+from sfnlocal.config import ConfigError, ConfigReloader
 from sfnlocal.engine.engine import Engine
 from sfnlocal.errors import InvalidDefinition, ServiceError
 
@@ -63,14 +65,36 @@ def region_of(authorization: str | None) -> str:
     return match.group("region") if match else DEFAULT_REGION
 
 
-def create_app(engine: Engine) -> web.Application:
+def create_app(engine: Engine, reloader: ConfigReloader | None = None) -> web.Application:
     """The aiohttp application serving ``engine``: the API, the web page and ``/health``."""
     app = web.Application(middlewares=[_log_requests], client_max_size=MAX_REQUEST_BYTES)
     app[ENGINE_KEY] = engine
+    if reloader is not None:
+        app[_RELOADER_KEY] = reloader
+    app.router.add_post("/admin/reload", _reload)
+    ensure_sqs(engine)  # one SqsService for the SQS API and the engine's sqs Task integrations
     app.router.add_post("/", _api)
     add_lambda_routes(app)
     add_ui_routes(app)
     return app
+
+
+_RELOADER_KEY = web.AppKey("reloader", ConfigReloader)
+
+
+async def _reload(request: web.Request) -> web.Response:
+    """``POST /admin/reload``: 200 with what changed, 400 naming the broken file and JSON pointer."""
+    reloader = request.app.get(_RELOADER_KEY)
+    if reloader is None:
+        return web.json_response({"reloaded": False, "error": "the server was started without "
+                                  "--config: there is no config file to reload"}, status=404)
+    try:
+        report = await reloader.reload()
+    except ConfigError as err:
+        logger.error("config reload refused (the old config stays): %s", err)
+        return web.json_response({"reloaded": False, "error": str(err), "file": err.source,
+                                  "pointer": err.pointer}, status=400)
+    return web.json_response({"reloaded": True, "file": str(reloader.path), **report.to_json()})
 
 
 @web.middleware
@@ -140,14 +164,15 @@ class Server:
         host: the address to bind (loopback by default).
         port: the TCP port; 0 picks a free one (see ``port`` after ``start``).
         shutdown_timeout: how long ``stop`` lets in-flight requests run before cancelling them.
+        reloader: the ``--config`` file, reloaded by ``POST /admin/reload`` (None: no config).
     """
 
     def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 8083,
-                 shutdown_timeout: float = 10.0) -> None:
+                 shutdown_timeout: float = 10.0, reloader: ConfigReloader | None = None) -> None:
         self.engine = engine
         self.host = host
         self.port = port
-        self._runner = web.AppRunner(create_app(engine), access_log=None,
+        self._runner = web.AppRunner(create_app(engine, reloader), access_log=None,
                                      shutdown_timeout=shutdown_timeout)
 
     @property

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from sfnlocal.engine.clock import Clock
     from sfnlocal.engine.runtime import ExecutionRuntime
     from sfnlocal.integrations.activities import ActivityService
+    from sfnlocal.integrations.mock import MockConfig
     from sfnlocal.integrations.sqs_queues import SqsService
 
 __all__ = [
@@ -216,6 +217,8 @@ class Registry:
         activities: the activities and their queued tasks (made when the registry is made).
         load_plugins: load the ``sfnlocal.integrations`` entry points when made (default: the
             ``SFNLOCAL_PLUGINS`` environment variable; see ``sfnlocal.integrations.plugins``).
+        mocks: the mock configuration of ``<arn>#<TestCase>`` starts (``sfnlocal.integrations.mock``).
+        sqs: the ``SqsService`` registered with ``register_sqs`` (None until one is).
     """
 
     lambdas: LambdaFunctions = field(default_factory=LambdaFunctions)
@@ -223,6 +226,8 @@ class Registry:
     callbacks: TokenTable = field(default_factory=TokenTable)
     activities: ActivityService = field(default_factory=lambda: _activity_service(), repr=False)
     load_plugins: bool = field(default_factory=plugins_enabled)
+    mocks: MockConfig | None = None
+    sqs: SqsService | None = field(default=None, repr=False)
     _by_key: dict[str, Integration] = field(default_factory=dict, init=False, repr=False)
     _sends_only: set[str] = field(default_factory=set, init=False, repr=False)
 
@@ -284,6 +289,7 @@ class Registry:
         """Serve ``sqs:sendMessage[.waitForTaskToken]`` and ``aws-sdk:sqs:*`` from ``service``."""
         from sfnlocal.integrations.sqs import SqsSendMessage
 
+        self.sqs = service
         integration = SqsSendMessage(service)
         self._by_key["sqs:sendMessage"] = integration
         self._by_key["sqs:sendMessage.waitForTaskToken"] = integration
@@ -293,6 +299,19 @@ class Registry:
         sdk = SdkSqs(service)
         for action in SDK_SQS_ACTIONS:
             self._by_key[f"aws-sdk:sqs:{action}"] = sdk
+
+    def for_execution(self, machine_name: str, machine: Any, test_case: str | None = None
+                      ) -> Registry:
+        """The integrations one execution uses: this registry, or a view mocking a test case.
+
+        Raises:
+            ServiceError: ``ValidationException`` for a test case the mock configuration lacks.
+        """
+        if test_case is None and (self.mocks is None or self.mocks.default is None):
+            return self
+        from sfnlocal.integrations.mock import mocked_registry
+
+        return mocked_registry(self, machine_name, machine, test_case)
 
     def resolve(self, resource: Resource) -> Integration:
         """The integration that serves ``resource``.
