@@ -41,9 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from sfnlocal import asl
+from sfnlocal.datafile import ConfigError, read_document
 from sfnlocal.engine.clock import VirtualClock
 from sfnlocal.engine.validation import STATE_MACHINE_TYPES, is_valid_name
 from sfnlocal.errors import InvalidDefinition, ServiceError
@@ -77,23 +76,6 @@ KEYS = ("region", "account", "state_machines", "functions", "queues", "activitie
 _MACHINE_KEYS = ("name", "definition", "type", "role_arn", "tags")
 _DEFAULT_ROLE = "arn:aws:iam::123456789012:role/sfnlocal"
 _FUNCTION_INDEX = re.compile(r"^functions\[(\d+)\]")
-
-
-class ConfigError(ValueError):
-    """A config file that cannot be used.
-
-    Attributes:
-        source: the file (the config file, or the mock file it names).
-        pointer: the JSON pointer of the offending value (``""``: the whole document).
-        detail: what is wrong.
-    """
-
-    def __init__(self, detail: str, pointer: str = "", source: str | None = None) -> None:
-        self.detail = detail
-        self.pointer = pointer
-        self.source = source
-        where = f"{source}: " if source else ""
-        super().__init__(f"{where}{pointer or '/'}: {detail}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,17 +139,8 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         ConfigError: the file cannot be read or parsed, or a declaration is wrong.
     """
     file = Path(path)
-    source = str(file)
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read the file: {exc.strerror or exc}", "", source) from None
-    try:
-        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        kind = "JSON" if file.suffix == ".json" else "YAML"
-        raise ConfigError(f"not valid {kind}: {exc}", "", source) from None
-    return parse_config({} if data is None else data, file.resolve().parent, source)
+    data = read_document(file)
+    return parse_config({} if data is None else data, file.resolve().parent, str(file))
 
 
 def parse_config(data: Any, base_dir: Path | None = None, source: str | None = None) -> Config:

@@ -35,12 +35,10 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-import yaml
-
 from sfnlocal.asl.model import Block, MapState, ParallelState, StateMachine, TaskState
+from sfnlocal.datafile import ConfigError, read_document
 from sfnlocal.errors import ServiceError, StatesError
 
 if TYPE_CHECKING:
@@ -68,21 +66,8 @@ _RANGE = re.compile(r"^(0|[1-9][0-9]*)(?:-(0|[1-9][0-9]*))?$")
 _TOP_KEYS = ("StateMachines", "MockedResponses")
 
 
-class MockConfigError(ValueError):
-    """A mock configuration that cannot be used.
-
-    Attributes:
-        pointer: the JSON pointer of the offending value (``""`` for the whole document).
-        source: the file it came from, None for data given in code.
-        detail: what is wrong, without the location.
-    """
-
-    def __init__(self, detail: str, pointer: str, source: str | None = None) -> None:
-        self.detail = detail
-        self.pointer = pointer
-        self.source = source
-        where = f"{source}: " if source else ""
-        super().__init__(f"{where}{pointer or '/'}: {detail}")
+class MockConfigError(ConfigError):
+    """A mock configuration that cannot be used (``source`` is None for data given in code)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,17 +191,8 @@ def load_mock_config(path: str | os.PathLike[str]) -> MockConfig:
     Raises:
         MockConfigError: the file cannot be read or parsed, or breaks the format.
     """
-    path = Path(path)
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise MockConfigError(f"cannot read the file: {exc.strerror or exc}", "", source) from None
-    try:
-        data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise MockConfigError(f"not valid {_kind(path)}: {exc}", "", source) from None
-    return parse_mock_config(data, source)
+    data = read_document(path, default="JSON", error=MockConfigError)
+    return parse_mock_config(data, str(path))
 
 
 def mock_config_from_env(environ: Mapping[str, str] | None = None) -> MockConfig | None:
@@ -227,10 +203,6 @@ def mock_config_from_env(environ: Mapping[str, str] | None = None) -> MockConfig
     """
     value = (os.environ if environ is None else environ).get(ENV_VAR, "")
     return load_mock_config(value) if value else None
-
-
-def _kind(path: Path) -> str:
-    return "YAML" if path.suffix in (".yaml", ".yml") else "JSON"
 
 
 def _escape(token: str) -> str:
