@@ -20,6 +20,10 @@ phase it returns at once.
 move the ones that wait into Tasks of one TaskGroup, and stop everything at the first failure. The
 children record their own events (``*Aborted`` when cancelled); the first child error is re-raised
 alone, never wrapped in an ``ExceptionGroup``, and an outer cancellation always wins.
+
+A distributed Map's run may change while it runs (UpdateMapRun): it passes a ``Throttle`` instead
+of a number, whose ``set_limit`` lets more (or fewer) children run from then on and whose ``fail``
+stops the run with an error (its running children are cancelled, as after a child failure).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from typing import Any, Generic, TypeVar
 __all__ = [
     "Child",
     "Suspended",
+    "Throttle",
     "Walker",
     "first_error",
     "own_task",
@@ -157,8 +162,43 @@ async def own_task() -> None:
         await _yield_once()
 
 
+class Throttle:
+    """The concurrency limit of one ``run_children`` call, changeable while it runs.
+
+    Args:
+        limit: how many children may wait at a time (0: no limit).
+    """
+
+    __slots__ = ("_wake", "failure", "limit")
+
+    def __init__(self, limit: int = 0) -> None:
+        self.limit = limit
+        self.failure: BaseException | None = None
+        self._wake: Callable[[], None] | None = None
+
+    def set_limit(self, limit: int) -> None:
+        """Change the limit; a higher one starts more children at once."""
+        self.limit = limit
+        self._notify()
+
+    def fail(self, error: BaseException) -> None:
+        """Stop the run: the children still running are cancelled and ``error`` is raised."""
+        if self.failure is None:
+            self.failure = error
+            self._notify()
+
+    def attach(self, wake: Callable[[], None] | None) -> None:
+        """Have ``wake()`` called at every change (the running ``run_children``; None: detach)."""
+        self._wake = wake
+
+    def _notify(self) -> None:
+        if self._wake is not None:
+            self._wake()
+
+
 async def run_children(
-    launch: Callable[[int], Child], count: int, limit: int = 0, start_all: bool = False,
+    launch: Callable[[int], Child], count: int, limit: int | Throttle = 0,
+    start_all: bool = False,
 ) -> None:
     """Run ``launch(0)`` … ``launch(count - 1)``, at most ``limit`` waiting at a time (0: no limit).
 
@@ -169,10 +209,11 @@ async def run_children(
     them starts even when an earlier one failed at once).
 
     Raises:
-        BaseException: the first child failure (the others are cancelled first), or
-            ``CancelledError`` when the caller is cancelled.
+        BaseException: the first child failure (the others are cancelled first), the error given
+            to ``Throttle.fail``, or ``CancelledError`` when the caller is cancelled.
     """
-    await _Runner(launch, count, limit, start_all).run()
+    throttle = limit if isinstance(limit, Throttle) else Throttle(limit)
+    await _Runner(launch, count, throttle, start_all).run()
 
 
 class _Runner:
@@ -184,14 +225,14 @@ class _Runner:
     would leave the supervisor's task marked as being cancelled).
     """
 
-    __slots__ = ("count", "launch", "limit", "next", "running", "start_all", "waiter", "waiting")
+    __slots__ = ("count", "launch", "next", "running", "start_all", "throttle", "waiter", "waiting")
 
     def __init__(
-        self, launch: Callable[[int], Child], count: int, limit: int, start_all: bool,
+        self, launch: Callable[[int], Child], count: int, throttle: Throttle, start_all: bool,
     ) -> None:
         self.launch = launch
         self.count = count
-        self.limit = limit
+        self.throttle = throttle
         self.start_all = start_all
         self.next = 0
         self.running = 0
@@ -210,7 +251,8 @@ class _Runner:
         await self._supervise()
 
     def _has_room(self) -> bool:
-        return self.next < self.count and (not self.limit or self.running < self.limit)
+        limit = self.throttle.limit
+        return self.next < self.count and (not limit or self.running < limit)
 
     def _start_inline(self) -> None:
         """Start children while there is room; those that finish at once are done here."""
@@ -243,10 +285,13 @@ class _Runner:
 
     async def _supervise(self) -> None:
         """Run the waiting children as Tasks; keep starting the rest as room frees up."""
+        self.throttle.attach(self._wakeup)
         try:
             async with asyncio.TaskGroup() as group:
                 self._spawn(group)
-                while self.next < self.count:
+                while self.next < self.count or self.running:
+                    if self.throttle.failure is not None:
+                        raise self.throttle.failure
                     if not self._has_room():
                         await self._change()
                         continue
@@ -254,9 +299,10 @@ class _Runner:
                         self._start_inline()
                     finally:  # children that suspended before a failure are cancelled with the rest
                         self._spawn(group)
-                await self._drain()
         except BaseExceptionGroup as failures:
             raise first_error(failures) from None
+        finally:
+            self.throttle.attach(None)
 
     def _spawn(self, group: asyncio.TaskGroup) -> list[asyncio.Task[Any]]:
         waiting, self.waiting = self.waiting, []
@@ -267,6 +313,9 @@ class _Runner:
 
     def _finished(self, _task: asyncio.Task[Any]) -> None:
         self.running -= 1
+        self._wakeup()
+
+    def _wakeup(self) -> None:
         waiter = self.waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
