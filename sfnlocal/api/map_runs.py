@@ -7,27 +7,22 @@ called from the ListExecutions handler of ``sfnlocal.api.stepfunctions``.
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from operator import attrgetter
 from typing import Any
 
+from sfnlocal.api.actions import ActionTable
 from sfnlocal.api.errors import wrong_type
-from sfnlocal.api.paging import page
+from sfnlocal.api.paging import list_response
 from sfnlocal.api.shapes import Params
 from sfnlocal.engine.map_runs import MapRunRecord
-from sfnlocal.engine.records import ExecutionRecord
 
 __all__ = ["MAP_RUN_ACTIONS", "map_run_executions"]
 
-Handler = Callable[[Any, Params], Awaitable[dict[str, Any]]]
-MAP_RUN_ACTIONS: dict[str, Handler] = {}
+MAP_RUN_ACTIONS = ActionTable()
 _LIST_EXECUTIONS_TOKEN_LIMIT = 3096
 
 
-def _action(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        MAP_RUN_ACTIONS[name] = handler
-        return handler
-    return register
+_action = MAP_RUN_ACTIONS.action
 
 
 @_action("DescribeMapRun")
@@ -40,12 +35,8 @@ async def _describe_map_run(engine: Any, p: Params) -> dict[str, Any]:
 async def _list_map_runs(engine: Any, p: Params) -> dict[str, Any]:
     arn = p.string("executionArn")
     records: list[MapRunRecord] = await engine.list_map_runs(arn)
-    chosen, token = page(records, _map_run_arn, f"mapRuns|{arn}",
-                         max_results=p.opt_int("maxResults"), next_token=p.opt_string("nextToken"))
-    response: dict[str, Any] = {"mapRuns": [r.to_list_item() for r in chosen]}
-    if token is not None:
-        response["nextToken"] = token
-    return response
+    return list_response(p, "mapRuns", records, attrgetter("arn"), f"mapRuns|{arn}",
+                         MapRunRecord.to_list_item)
 
 
 @_action("UpdateMapRun")
@@ -75,13 +66,9 @@ async def map_run_executions(
             ``InvalidToken``.
     """
     run, records = await engine.list_map_run_executions(map_run_arn, status)
-    chosen, token = page(records, _execution_arn, f"executions|{map_run_arn}|{status}",
-                         max_results=p.opt_int("maxResults"), next_token=p.opt_string("nextToken"),
+    return list_response(p, "executions", records, attrgetter("arn"),
+                         f"executions|{map_run_arn}|{status}", run.child_list_item,
                          token_limit=_LIST_EXECUTIONS_TOKEN_LIMIT)
-    response: dict[str, Any] = {"executions": [run.child_list_item(r) for r in chosen]}
-    if token is not None:
-        response["nextToken"] = token
-    return response
 
 
 def _opt_float(p: Params, name: str) -> float | None:
@@ -92,11 +79,3 @@ def _opt_float(p: Params, name: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise wrong_type(name, value, "float")
     return float(value)
-
-
-def _map_run_arn(record: MapRunRecord) -> str:
-    return record.arn
-
-
-def _execution_arn(record: ExecutionRecord) -> str:
-    return record.arn

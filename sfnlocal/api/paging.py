@@ -12,10 +12,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from sfnlocal.api.shapes import Params
 from sfnlocal.engine.validation import check_max_results, validation_error
 from sfnlocal.errors import ServiceError
 
-__all__ = ["DEFAULT_PAGE_SIZE", "page"]
+__all__ = ["DEFAULT_PAGE_SIZE", "list_response", "page"]
 
 T = TypeVar("T")
 
@@ -56,6 +57,29 @@ def page(
     chosen = list(items[start:start + size])
     more = start + size < len(items)
     return chosen, (_encode(key(chosen[-1]), scope) if more and chosen else None)
+
+
+def list_response(
+    p: Params, member: str, items: Sequence[T], key: Callable[[T], str], scope: str,
+    to_item: Callable[[T], dict[str, Any]], **options: Any,
+) -> dict[str, Any]:
+    """A list action's response: the page chosen by the request's ``maxResults``/``nextToken``.
+
+    Args:
+        p: the request (its ``maxResults`` and ``nextToken`` members).
+        member: the response member holding the items (``executions``...).
+        items: the whole list, in listing order.
+        key: each item's stable key (see ``page``).
+        scope: what the list is of (see ``page``).
+        to_item: an item's response shape.
+        **options: ``page``'s keyword options (``token_limit``, ``ordered``).
+    """
+    chosen, token = page(items, key, scope, max_results=p.opt_int("maxResults"),
+                         next_token=p.opt_string("nextToken"), **options)
+    response: dict[str, Any] = {member: [to_item(item) for item in chosen]}
+    if token is not None:
+        response["nextToken"] = token
+    return response
 
 
 def _position(items: Sequence[Any], key: Callable[[Any], str], last: str, ordered: bool) -> int:

@@ -8,12 +8,13 @@ are unknown operations.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from operator import attrgetter
 from typing import Any
 
+from sfnlocal.api.actions import ActionTable
 from sfnlocal.api.errors import unknown_operation
 from sfnlocal.api.map_runs import MAP_RUN_ACTIONS, map_run_executions
-from sfnlocal.api.paging import page
+from sfnlocal.api.paging import list_response
 from sfnlocal.api.shapes import Params
 from sfnlocal.api.tasks import TASK_ACTIONS
 from sfnlocal.api.teststate import TEST_STATE_ACTIONS
@@ -34,17 +35,12 @@ __all__ = ["ACTIONS", "TARGET_PREFIX", "handle"]
 
 TARGET_PREFIX = "AWSStepFunctions."
 
-Handler = Callable[[Engine, Params], Awaitable[dict[str, Any]]]
-ACTIONS: dict[str, Handler] = {}
+ACTIONS = ActionTable()
 _SEVERITIES = ("ERROR", "WARNING")
 _VALIDATE_MAX_RESULTS = 100
 
 
-def _action(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        ACTIONS[name] = handler
-        return handler
-    return register
+_action = ACTIONS.action
 
 
 async def handle(engine: Engine, action: str, params: Params) -> dict[str, Any]:
@@ -94,9 +90,8 @@ async def _describe_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
 @_action("ListStateMachines")
 async def _list_state_machines(engine: Engine, p: Params) -> dict[str, Any]:
     records = await engine.list_state_machines()
-    chosen, token = page(records, _name_of, "stateMachines", max_results=p.opt_int("maxResults"),
-                         next_token=p.opt_string("nextToken"), ordered=True)
-    return _listing("stateMachines", [r.to_list_item() for r in chosen], token)
+    return list_response(p, "stateMachines", records, attrgetter("name"), "stateMachines",
+                         StateMachineRecord.to_list_item, ordered=True)
 
 
 @_action("DeleteStateMachine")
@@ -178,10 +173,8 @@ async def _list_executions(engine: Engine, p: Params) -> dict[str, Any]:
     if status is not None:
         check_enum(status, "statusFilter", EXECUTION_STATUSES)
     records = await engine.list_executions(arn, status)
-    chosen, token = page(records, _arn_of, f"executions|{arn}|{status}",
-                         max_results=p.opt_int("maxResults"),
-                         next_token=p.opt_string("nextToken"), token_limit=3096)
-    return _listing("executions", [r.to_list_item() for r in chosen], token)
+    return list_response(p, "executions", records, attrgetter("arn"), f"executions|{arn}|{status}",
+                         ExecutionRecord.to_list_item, token_limit=3096)
 
 
 @_action("GetExecutionHistory")
@@ -214,18 +207,3 @@ async def _untag_resource(engine: Engine, p: Params) -> dict[str, Any]:
 async def _list_tags_for_resource(engine: Engine, p: Params) -> dict[str, Any]:
     tags = await engine.list_tags_for_resource(p.string("resourceArn"))
     return {"tags": [{"key": key, "value": value} for key, value in tags.items()]}
-
-
-def _name_of(record: StateMachineRecord) -> str:
-    return record.name
-
-
-def _arn_of(record: ExecutionRecord) -> str:
-    return record.arn
-
-
-def _listing(member: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
-    response: dict[str, Any] = {member: items}
-    if token is not None:
-        response["nextToken"] = token
-    return response

@@ -10,21 +10,17 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sfnlocal.api.actions import ActionTable
 from sfnlocal.api.errors import unknown_operation
-from sfnlocal.api.paging import page
+from sfnlocal.api.paging import list_response
 from sfnlocal.api.shapes import Params
 
 __all__ = ["TASK_ACTIONS"]
 
-Handler = Callable[[Any, Params], Awaitable[dict[str, Any]]]
-TASK_ACTIONS: dict[str, Handler] = {}
+TASK_ACTIONS = ActionTable()
 
 
-def _action(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        TASK_ACTIONS[name] = handler
-        return handler
-    return register
+_action = TASK_ACTIONS.action
 
 
 def _method(engine: Any, name: str) -> Callable[..., Awaitable[Any]]:
@@ -87,13 +83,8 @@ async def _delete_activity(engine: Any, p: Params) -> dict[str, Any]:
 async def _list_activities(engine: Any, p: Params) -> dict[str, Any]:
     method = _method(engine, "list_activities")
     items = [_shape(record, "to_list_item") for record in await method()]
-    chosen, token = page(items, lambda item: str(item.get("activityArn")), "activities",
-                         max_results=p.opt_int("maxResults"),
-                         next_token=p.opt_string("nextToken"))
-    response: dict[str, Any] = {"activities": chosen}
-    if token is not None:
-        response["nextToken"] = token
-    return response
+    return list_response(p, "activities", items, lambda item: str(item.get("activityArn")),
+                         "activities", dict)
 
 
 @_action("GetActivityTask")

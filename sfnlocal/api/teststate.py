@@ -7,9 +7,9 @@ Data members (``input``, ``variables``, ``context``, ``mock.result``,
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
+from sfnlocal.api.actions import ActionTable
 from sfnlocal.api.errors import ApiError, wrong_type
 from sfnlocal.api.shapes import Params
 from sfnlocal.engine.teststate import StateConfiguration, StateMock
@@ -17,8 +17,7 @@ from sfnlocal.engine.validation import check_enum, validation_error
 
 __all__ = ["TEST_STATE_ACTIONS"]
 
-Handler = Callable[[Any, Params], Awaitable[dict[str, Any]]]
-TEST_STATE_ACTIONS: dict[str, Handler] = {}
+TEST_STATE_ACTIONS = ActionTable()
 
 _VALIDATION_MODES = ("STRICT", "PRESENT", "NONE")
 

@@ -6,11 +6,12 @@ holds the semantics); list actions page with ``sfnlocal.api.paging``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from operator import attrgetter
 from typing import Any
 
+from sfnlocal.api.actions import ActionTable
 from sfnlocal.api.errors import missing_member, wrong_type
-from sfnlocal.api.paging import page
+from sfnlocal.api.paging import list_response
 from sfnlocal.api.shapes import Params
 from sfnlocal.engine.engine import Engine
 from sfnlocal.engine.records import StateMachineRecord, aws_time
@@ -18,15 +19,10 @@ from sfnlocal.engine.versions import AliasRecord
 
 __all__ = ["VERSION_ACTIONS"]
 
-Handler = Callable[[Any, Params], Awaitable[dict[str, Any]]]
-VERSION_ACTIONS: dict[str, Handler] = {}
+VERSION_ACTIONS = ActionTable()
 
 
-def _action(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        VERSION_ACTIONS[name] = handler
-        return handler
-    return register
+_action = VERSION_ACTIONS.action
 
 
 # -- revisions and versions -------------------------------------------------------------------
@@ -54,9 +50,8 @@ async def _publish_version(engine: Engine, p: Params) -> dict[str, Any]:
 async def _list_versions(engine: Engine, p: Params) -> dict[str, Any]:
     arn = p.string("stateMachineArn")
     versions = await engine.list_state_machine_versions(arn)
-    chosen, token = page(versions, _arn_of, f"versions|{arn}", max_results=p.opt_int("maxResults"),
-                         next_token=p.opt_string("nextToken"))
-    return _listing("stateMachineVersions", [_version_item(v) for v in chosen], token)
+    return list_response(p, "stateMachineVersions", versions, attrgetter("arn"), f"versions|{arn}",
+                         _version_item)
 
 
 @_action("DeleteStateMachineVersion")
@@ -98,9 +93,8 @@ async def _delete_alias(engine: Engine, p: Params) -> dict[str, Any]:
 async def _list_aliases(engine: Engine, p: Params) -> dict[str, Any]:
     arn = p.string("stateMachineArn")
     aliases = await engine.list_state_machine_aliases(arn)
-    chosen, token = page(aliases, _alias_arn_of, f"aliases|{arn}",
-                         max_results=p.opt_int("maxResults"), next_token=p.opt_string("nextToken"))
-    return _listing("stateMachineAliases", [a.to_create_aws() for a in chosen], token)
+    return list_response(p, "stateMachineAliases", aliases, attrgetter("arn"), f"aliases|{arn}",
+                         AliasRecord.to_create_aws)
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -142,18 +136,3 @@ def _route(member: str, item: Any) -> tuple[str, int]:
 def _version_item(version: StateMachineRecord) -> dict[str, Any]:
     """A version as PublishStateMachineVersion and ListStateMachineVersions show it."""
     return {"stateMachineVersionArn": version.arn, "creationDate": aws_time(version.creation_date)}
-
-
-def _arn_of(version: StateMachineRecord) -> str:
-    return version.arn
-
-
-def _alias_arn_of(alias: AliasRecord) -> str:
-    return alias.arn
-
-
-def _listing(member: str, items: list[dict[str, Any]], token: str | None) -> dict[str, Any]:
-    response: dict[str, Any] = {member: items}
-    if token is not None:
-        response["nextToken"] = token
-    return response
