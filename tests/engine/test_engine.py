@@ -28,18 +28,6 @@ def passes(n: int) -> dict[str, Any]:
     return {"StartAt": "P0", "States": states}
 
 
-@pytest.fixture
-async def engine():
-    async with Engine(clock=VirtualClock()) as eng:
-        yield eng
-
-
-@pytest.fixture
-async def frozen():
-    """An engine whose clock moves only by hand: executions stay RUNNING where they wait."""
-    clock = VirtualClock(autojump=False)
-    async with Engine(clock=clock) as eng:
-        yield eng
 
 
 def error_of(exc: pytest.ExceptionInfo[ServiceError]) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sfnlocal.engine import Engine, VirtualClock
+from sfnlocal.engine import Engine
 from sfnlocal.errors import ServiceError
 
 ARN = "arn:aws:states:us-east-1:123456789012"
@@ -42,18 +42,6 @@ CHOOSY_CHILD = {
 }
 
 
-@pytest.fixture
-async def engine():
-    async with Engine(clock=VirtualClock()) as eng:
-        yield eng
-
-
-@pytest.fixture
-async def frozen():
-    """Time moves only by hand: children stay RUNNING in their Wait."""
-    clock = VirtualClock(autojump=False)
-    async with Engine(clock=clock) as eng:
-        yield eng
 
 
 async def settle() -> None:

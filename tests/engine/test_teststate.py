@@ -24,11 +24,6 @@ LAMBDA = "arn:aws:lambda:us-east-1:123456789012:function:double"
 INVOKE = "arn:aws:states:::lambda:invoke"
 
 
-@pytest.fixture
-async def engine():
-    async with Engine(clock=VirtualClock()) as eng:
-        yield eng
-
 
 def refused(exc: pytest.ExceptionInfo[ServiceError]) -> tuple[str, str]:
     return exc.value.code, exc.value.message
