@@ -247,8 +247,9 @@ def _add_serve(sub: Any) -> None:
                    help="register every .json/.yaml definition of DIR (named by file name)")
     p.add_argument("--no-examples", action="store_false", dest="examples",
                    help="do not register the bundled example state machine 'hello'")
-    p.add_argument("--region", default="us-east-1",
-                   help="region of the ARNs the server creates (default us-east-1)")
+    p.add_argument("--region", default=None,
+                   help="serve every request in this region (default: the region each request "
+                        "is signed for, us-east-1 when unsigned)")
     p.add_argument("--config", metavar="FILE", type=Path,
                    help="a YAML/JSON config file of state machines, functions, queues, activities "
                         "and mocks (docs/config.md); SIGHUP or POST /admin/reload reloads it")

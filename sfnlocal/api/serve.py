@@ -48,7 +48,8 @@ class ServeOptions:
         clock: ``system`` (real time) or ``virtual`` (waits take no time).
         definitions_dir: a directory of definitions to register at start.
         examples: register the bundled example ``hello``.
-        region: the region of generated ARNs (the config file's, when it names one).
+        region: pin every request to this region (the config file's, when it names one); None:
+            each request is served in the region it is signed for (``us-east-1`` by default).
         config: the config file (``sfnlocal.config``), reloadable; None: none.
         mock_config: a Step Functions Local mock file (``SFN_MOCK_CONFIG``); None: none.
     """
@@ -58,7 +59,7 @@ class ServeOptions:
     clock: str = "system"
     definitions_dir: Path | None = None
     examples: bool = True
-    region: str = DEFAULT_REGION
+    region: str | None = None
     config: Path | None = None
     mock_config: Path | None = None
 
@@ -123,7 +124,8 @@ async def serve(
             engine.integrations.mocks = load_mock_config(options.mock_config)
         loaded = await load_definitions(engine, definition_files(options))
         reloader = ConfigReloader(engine, options.config) if options.config is not None else None
-        server = Server(engine, options.host, options.port, reloader=reloader)
+        server = Server(engine, options.host, options.port, reloader=reloader,
+                        pin_region=_pinned_region(options, config) is not None)
         if reloader is not None:
             report = await reloader.reload()
             loaded += [n for n in report.created.get("stateMachines", []) if n not in loaded]
@@ -140,9 +142,14 @@ async def serve(
 
 def _settings(options: ServeOptions, config: Config | None) -> EngineSettings:
     """The region (and account) of ``--region``, or of the config file when it names them."""
-    region = config.region if config is not None and config.region else options.region
+    region = _pinned_region(options, config) or DEFAULT_REGION
     account = config.account if config is not None and config.account else None
     return EngineSettings(region=region, account=account or EngineSettings().account)
+
+
+def _pinned_region(options: ServeOptions, config: Config | None) -> str | None:
+    """The one region the server serves (the config file's, else ``--region``), or None."""
+    return config.region if config is not None and config.region else options.region
 
 
 async def _wait_for_stop(stop: asyncio.Event, reloader: ConfigReloader | None) -> None:

@@ -25,7 +25,6 @@ serves one region: ARNs always carry the engine's region (``--region``).
 from __future__ import annotations
 
 import logging
-import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -35,6 +34,7 @@ from aiohttp import web
 
 from sfnlocal.api.errors import JSON_CONTENT_TYPE, ApiError, error_response, unknown_operation
 from sfnlocal.api.lambda_api import add_lambda_routes
+from sfnlocal.api.regions import REGIONS_KEY, Regions, engine_for, region_of
 from sfnlocal.api.shapes import Params, dumps, parse_body
 from sfnlocal.api.sqs_api import TARGET_PREFIX as SQS_PREFIX
 from sfnlocal.api.sqs_api import ensure_sqs, serve_sqs
@@ -52,23 +52,22 @@ DEFAULT_REGION = "us-east-1"
 MAX_REQUEST_BYTES = 1024 * 1024
 """The largest request body accepted (AWS's 1 MB request limit)."""
 
-_SCOPE = re.compile(r"Credential=[^/,\s]+/\d{8}/(?P<region>[a-z0-9-]+)/")
 # Typed request keys where aiohttp has them (3.12+), plain strings before.
 _REGION_KEY: Any = web.RequestKey("region", str) if hasattr(web, "RequestKey") else "sfnlocal.region"
 _ACTION_KEY: Any = web.RequestKey("action", str) if hasattr(web, "RequestKey") else "sfnlocal.action"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def region_of(authorization: str | None) -> str:
-    """The region of a SigV4 ``Authorization`` header's credential scope (``us-east-1`` if none)."""
-    match = _SCOPE.search(authorization or "")
-    return match.group("region") if match else DEFAULT_REGION
+def create_app(engine: Engine, reloader: ConfigReloader | None = None, *,
+               pin_region: bool = False) -> web.Application:
+    """The aiohttp application serving ``engine``: the API, the web page and ``/health``.
 
-
-def create_app(engine: Engine, reloader: ConfigReloader | None = None) -> web.Application:
-    """The aiohttp application serving ``engine``: the API, the web page and ``/health``."""
+    Requests signed for another region than the engine's are served by an engine of that region
+    (``sfnlocal.api.regions``), unless ``pin_region``.
+    """
     app = web.Application(middlewares=[_log_requests], client_max_size=MAX_REQUEST_BYTES)
     app[ENGINE_KEY] = engine
+    app[REGIONS_KEY] = Regions(engine, pinned=pin_region)
     if reloader is not None:
         app[_RELOADER_KEY] = reloader
     app.router.add_post("/admin/reload", _reload)
@@ -119,7 +118,8 @@ async def _log_requests(request: web.Request, handler: Handler) -> web.StreamRes
 
 async def _api(request: web.Request) -> web.Response:
     """``POST /``: one Step Functions or SQS action, told apart by ``X-Amz-Target``."""
-    request[_REGION_KEY] = region_of(request.headers.get("Authorization"))
+    engine = await engine_for(request)
+    request[_REGION_KEY] = engine.settings.region
     target = request.headers.get("X-Amz-Target") or ""
     if target.startswith(SQS_PREFIX):
         request[_ACTION_KEY] = target
@@ -128,7 +128,7 @@ async def _api(request: web.Request) -> web.Response:
         action = _action_of(request.headers.get("X-Amz-Target"))
         request[_ACTION_KEY] = action
         params = Params(parse_body(await _read_body(request)))
-        body = await handle(request.app[ENGINE_KEY], action, params)
+        body = await handle(engine, action, params)
     except ApiError as err:
         return error_response(err.code, err.message, err.status)
     except (ServiceError, InvalidDefinition) as err:
@@ -165,15 +165,19 @@ class Server:
         port: the TCP port; 0 picks a free one (see ``port`` after ``start``).
         shutdown_timeout: how long ``stop`` lets in-flight requests run before cancelling them.
         reloader: the ``--config`` file, reloaded by ``POST /admin/reload`` (None: no config).
+        pin_region: serve every request from ``engine``, whatever region it is signed for
+            (otherwise each region gets its own engine: ``sfnlocal.api.regions``).
     """
 
     def __init__(self, engine: Engine, host: str = "127.0.0.1", port: int = 8083,
-                 shutdown_timeout: float = 10.0, reloader: ConfigReloader | None = None) -> None:
+                 shutdown_timeout: float = 10.0, reloader: ConfigReloader | None = None, *,
+                 pin_region: bool = False) -> None:
         self.engine = engine
         self.host = host
         self.port = port
-        self._runner = web.AppRunner(create_app(engine, reloader), access_log=None,
-                                     shutdown_timeout=shutdown_timeout)
+        app = create_app(engine, reloader, pin_region=pin_region)
+        self.regions = app[REGIONS_KEY]
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
 
     @property
     def url(self) -> str:
@@ -199,5 +203,10 @@ class Server:
             self.port = int(addresses[0][1])
 
     async def stop(self) -> None:
-        """Stop listening, let in-flight requests finish (up to the timeout), close."""
+        """Stop listening, let in-flight requests finish (up to the timeout), close.
+
+        The engines of other regions made for requests are left (their running executions stay
+        RUNNING, as in a stopped process); the server's own engine is the caller's.
+        """
         await self._runner.cleanup()
+        await self.regions.aclose()

@@ -28,9 +28,9 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from sfnlocal.api.errors import JSON_CONTENT_TYPE, ApiError
+from sfnlocal.api.regions import engine_for
 from sfnlocal.api.shapes import parse_body
 from sfnlocal.api.sqs_members import ACTIONS, members
-from sfnlocal.api.ui import ENGINE_KEY
 from sfnlocal.engine.engine import Engine
 from sfnlocal.errors import ServiceError
 from sfnlocal.integrations.sdk_sqs import SDK_SQS_ACTIONS
@@ -115,7 +115,7 @@ async def _call(request: web.Request, action: str) -> dict[str, Any]:
         raise ApiError("RequestEntityTooLargeException",
                        "Request body is larger than the server's limit", 413) from None
     params = members(action, parse_body(raw))
-    service = ensure_sqs(request.app[ENGINE_KEY])
+    service = ensure_sqs(await engine_for(request))
     return await SDK_SQS_ACTIONS[action[0].lower() + action[1:]](service, params)
 
 

@@ -31,7 +31,7 @@ import asyncio
 import json
 import random
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from typing import Any
 
 from sfnlocal.asl import check, load
@@ -99,6 +99,7 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         self._express: dict[str, ExecutionRecord] = {}
         self._children: dict[str, list[str]] = {}
         self._group: asyncio.TaskGroup | None = None
+        self._services: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -111,6 +112,8 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         for execution in list(self._running.values()):
             if execution.task is not None:
                 execution.task.cancel()
+        for task in list(self._services):
+            task.cancel()
         group, self._group = self._group, None
         if group is None:
             return
@@ -123,6 +126,19 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
                 await group.__aexit__(None, None, None)
         finally:
             await self.integrations.lambdas.aclose()  # isolated functions' worker processes
+
+    def spawn(self, coroutine: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+        """Run ``coroutine`` as a task of the engine's TaskGroup, cancelled when the engine exits.
+
+        For work that lives as long as the engine at most (a regional engine of the server, a
+        Lambda ``Event`` invocation...): leaving the engine cancels it and waits for it to end.
+        """
+        if self._group is None:
+            raise RuntimeError("use the Engine as 'async with Engine() as engine:'")
+        task = self._group.create_task(coroutine, name=name)
+        self._services.add(task)
+        task.add_done_callback(self._services.discard)
+        return task
 
     # -- ARNs -----------------------------------------------------------------------------------
 

@@ -34,11 +34,12 @@ TIMEOUT = 10
 class ServerThread:
     """One Engine + Server on a background event loop."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, pin_region: bool = False) -> None:
         # ``clock``: a SystemClock for tests that need real waits (SQS long polls a worker thread
         # makes while the test cannot move virtual time); the default virtual clock never moves
         # by itself.
         self.clock: Any = clock if clock is not None else VirtualClock(autojump=False)
+        self.pin_region = pin_region
         self.url = ""
         self.engine: Engine | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
@@ -66,7 +67,7 @@ class ServerThread:
         self._stop = asyncio.Event()
         async with Engine(clock=self.clock) as engine:
             self.engine = engine
-            server = Server(engine, "127.0.0.1", 0)
+            server = Server(engine, "127.0.0.1", 0, pin_region=self.pin_region)
             await server.start()
             self.url = server.url
             self._ready.set()
@@ -128,13 +129,13 @@ def error_of(exc: pytest.ExceptionInfo[Any]) -> tuple[str, str]:
     return error["Code"], error["Message"]
 
 
-def client_of(service: str, url: str) -> Any:
+def client_of(service: str, url: str, region: str = "us-east-1") -> Any:
     """A boto3 client of ``service`` for the server at ``url`` (any credentials, no retries)."""
     boto3 = pytest.importorskip("boto3")
     from botocore.config import Config
 
     return boto3.client(
-        service, endpoint_url=url, region_name="us-east-1",
+        service, endpoint_url=url, region_name=region,
         aws_access_key_id="x", aws_secret_access_key="x",
         config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
     )

@@ -10,7 +10,6 @@ from api_server import PASS, ROLE, post
 from sfnlocal.api import stepfunctions
 from sfnlocal.api.server import MAX_REQUEST_BYTES, region_of
 from sfnlocal.api.stepfunctions import ACTIONS
-from sfnlocal.engine.engine import Engine
 
 NULL = "1 validation error detected: Value null at '{}' failed to satisfy constraint: " \
        "Member must not be null"
@@ -126,30 +125,19 @@ def test_responses_are_aws_json(server):
     ("AWS4-HMAC-SHA256 Credential=x/20260101/eu-west-3/states/aws4_request, SignedHeaders=host, "
      "Signature=abc", "eu-west-3"),
     ("AWS4-HMAC-SHA256 Credential=AKID/20260101/us-west-2/states/aws4_request", "us-west-2"),
-    (None, "us-east-1"),
-    ("Basic Zm9vOmJhcg==", "us-east-1"),
+    (None, None),
+    ("Basic Zm9vOmJhcg==", None),
+    ("AWS4-HMAC-SHA256 Credential=x/20260101/not a region/states/aws4_request", None),
+    ("AWS4-HMAC-SHA256 Credential=x/20260101/local/states/aws4_request", None),
 ])
 def test_region_from_the_credential_scope(header, region):
     assert region_of(header) == region
 
 
-def test_another_region_is_served_by_the_same_engine(server):
+def test_another_region_is_served_by_an_engine_of_that_region(server):
     header = "AWS4-HMAC-SHA256 Credential=x/20260101/eu-west-1/states/aws4_request"
     request = {"name": "r", "definition": PASS, "roleArn": ROLE}
     status, body = post(server.url, json.dumps(request), "AWSStepFunctions.CreateStateMachine",
                         {"Authorization": header})
     assert status == 200
-    assert body["stateMachineArn"].startswith("arn:aws:states:us-east-1:123456789012:")
-
-
-@pytest.mark.parametrize("action", ["SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat",
-                                    "CreateActivity", "ListActivities"])
-def test_task_actions_without_engine_support_are_unknown(server, action):
-    method = {"SendTaskSuccess": "send_task_success", "SendTaskFailure": "send_task_failure",
-              "SendTaskHeartbeat": "send_task_heartbeat", "CreateActivity": "create_activity",
-              "ListActivities": "list_activities"}[action]
-    if hasattr(Engine, method):
-        pytest.skip(f"the engine has {method}: tested in test_api_tasks.py")
-    status, body = post(server.url, json.dumps({"taskToken": "t", "name": "n", "output": "{}"}),
-                        f"AWSStepFunctions.{action}")
-    assert (status, body) == (400, {"__type": "UnknownOperationException"})
+    assert body["stateMachineArn"] == "arn:aws:states:eu-west-1:123456789012:stateMachine:r"
