@@ -3,7 +3,8 @@
 Routes:
     POST /                 the Step Functions API (AWS JSON 1.0, ``X-Amz-Target: AWSStepFunctions.*``)
                            and the SQS API (``X-Amz-Target: AmazonSQS.*``)
-    /2015-03-31/functions  the Lambda API (REST-JSON)
+    /2015-03-31/functions  the Lambda API (REST-JSON, ``sfnlocal.api.lambda_api``)
+    GET  /sfnlocal/lambda-code/<sha256>.zip  a function's zip (GetFunction's ``Code.Location``)
     GET  /                 the web page (``static/index.html``)
     GET  /health           ``{"status": "ok", ...}``
     POST /admin/reload     re-read the ``--config`` file and apply it (``sfnlocal.config``)

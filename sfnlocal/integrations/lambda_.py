@@ -29,12 +29,18 @@ and capture the handler's output for ``LogType: Tail``.
 Payloads are limited as by Lambda: a request over 6 MB (6,291,456 bytes) fails with
 ``Lambda.RequestEntityTooLargeException``; a response over 6,291,556 bytes becomes the function
 error ``Function.ResponseSizeTooLarge``.
+
+The same ``LambdaFunctions`` serves the server's Lambda API (``sfnlocal.api.lambda_api``): it lists,
+updates (``update``: a new ``FunctionConfig``, new code included) and deletes (``remove``) functions,
+and invokes them for a caller that is not a Task (``call`` with a ``Caller``). Replacing or deleting
+an isolated function retires its workers: invocations in flight finish on the old code.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import inspect
 import json
 import uuid
@@ -54,6 +60,7 @@ if TYPE_CHECKING:
     from sfnlocal.integrations.lambda_workers import WorkerPool
 
 __all__ = [
+    "Caller",
     "FunctionRef",
     "Invocation",
     "LambdaContext",
@@ -61,6 +68,7 @@ __all__ = [
     "LambdaFunction",
     "LambdaFunctions",
     "LambdaInvoke",
+    "log_result",
     "parse_function_name",
 ]
 
@@ -119,6 +127,9 @@ class LambdaFunction:
         timeout: the function's configured timeout in seconds.
         memory: the memory size in MB.
         pool: the worker pool of an isolated function (None: in-process).
+        config: the declaration it was made from.
+        revision: a new id at each change (the Lambda API's ``RevisionId``).
+        modified: when it was last changed through the Lambda API (engine clock; None: unknown).
     """
 
     name: str
@@ -129,6 +140,26 @@ class LambdaFunction:
     timeout: float = 3.0
     memory: int = 128
     pool: WorkerPool | None = None
+    config: FunctionConfig | None = None
+    revision: str = ""
+    modified: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who invokes a function outside a Task state (the Lambda API): where, and with which clock.
+
+    Attributes:
+        region: the region of the function ARNs.
+        account: the account of the function ARNs.
+        clock: the engine's clock.
+        rng: the random source of request ids.
+    """
+
+    region: str
+    account: str
+    clock: Any
+    rng: Any
 
 
 @dataclass(slots=True)
@@ -200,8 +231,16 @@ class LambdaFunctions:
         return self.add(FunctionConfig(name_or_arn, handler, inline=inline, timeout=timeout,
                                        **options))
 
-    def add(self, config: FunctionConfig) -> LambdaFunction:
-        """Serve the function declared by ``config`` (replacing one of the same name)."""
+    def add(self, config: FunctionConfig, *, modified: float | None = None) -> LambdaFunction:
+        """Serve the function declared by ``config`` (replacing one of the same name).
+
+        Args:
+            config: the declaration.
+            modified: when it changed (the engine clock's time), reported by the Lambda API.
+
+        Raises:
+            LambdaConfigError: an invalid field, or a handler that cannot be found.
+        """
         ref = parse_function_name(config.name)
         if config.isolated:
             handler, pool = None, worker_pool(config, ref.name)
@@ -209,12 +248,57 @@ class LambdaFunctions:
             handler, pool = import_handler(config), None
         function = LambdaFunction(ref.name, ref.qualifier, handler,
                                   inspect.iscoroutinefunction(handler), config.inline,
-                                  float(config.timeout), config.memory, pool)
+                                  float(config.timeout), config.memory, pool, config,
+                                  str(uuid.uuid4()), modified)
         old = self._functions.get((ref.name, ref.qualifier))
         if old is not None and old.pool is not None:
-            old.pool.kill_all()
+            old.pool.retire()
         self._functions[(ref.name, ref.qualifier)] = function
         return function
+
+    def update(self, name: str, *, modified: float | None = None, **changes: Any) -> LambdaFunction:
+        """Replace the ``$LATEST`` function ``name`` with its declaration changed by ``changes``.
+
+        Args:
+            name: the function name.
+            modified: when it changed (the engine clock's time).
+            **changes: ``FunctionConfig`` fields (``code``, ``handler``, ``timeout``...).
+
+        Raises:
+            KeyError: no function has that name.
+            LambdaConfigError: an invalid field, or a handler that cannot be found.
+        """
+        current = self.latest(name)
+        if current is None:
+            raise KeyError(name)
+        config = current.config or FunctionConfig(name, current.handler or "", inline=current.inline,
+                                                  timeout=current.timeout, memory=current.memory)
+        return self.add(dataclasses.replace(config, **changes), modified=modified)
+
+    def remove(self, name: str, qualifier: str | None = None) -> bool:
+        """Stop serving the function ``name`` (every qualifier, or just ``qualifier``).
+
+        Returns:
+            False when there was no such function.
+        """
+        keys = [key for key in self._functions
+                if key[0] == name and (qualifier is None or key[1] == qualifier)]
+        for key in keys:
+            pool = self._functions.pop(key).pool
+            if pool is not None:
+                pool.retire()
+        return bool(keys)
+
+    def latest(self, name: str) -> LambdaFunction | None:
+        """The function ``name`` as ``$LATEST`` serves it (else one of its qualifiers), or None."""
+        found = self._functions.get((name, None))
+        if found is None:
+            found = next((f for (n, _), f in self._functions.items() if n == name), None)
+        return found
+
+    def names(self) -> list[str]:
+        """The names of the functions served, sorted."""
+        return sorted({name for name, _ in self._functions})
 
     async def aclose(self) -> None:
         """Stop the worker processes of isolated functions."""
@@ -230,25 +314,35 @@ class LambdaFunctions:
         return found
 
     async def invoke(self, ref: FunctionRef, event_text: str, request: TaskRequest) -> Invocation:
-        """Invoke the function ``ref`` with the payload ``event_text``.
+        """Invoke the function ``ref`` with the payload ``event_text`` for a Task state.
 
         Raises:
             StatesError: ``Lambda.ResourceNotFoundException`` when no function serves ``ref``,
                 ``Lambda.RequestEntityTooLargeException`` for a payload over 6 MB.
         """
         ctx = request.context
-        request_id = _request_id(ctx.runtime.rng)
+        caller = Caller(ctx.region, ctx.account, ctx.clock, ctx.runtime.rng)
+        return await self.call(ref, event_text, caller)
+
+    async def call(self, ref: FunctionRef, event_text: str, caller: Caller) -> Invocation:
+        """Invoke the function ``ref`` with the payload ``event_text`` (JSON text) for ``caller``.
+
+        Raises:
+            StatesError: ``Lambda.ResourceNotFoundException`` when no function serves ``ref``,
+                ``Lambda.RequestEntityTooLargeException`` for a payload over 6 MB.
+        """
+        request_id = _request_id(caller.rng)
         function = self.find(ref)
         if function is None:
-            raise _not_found(ref.arn(ctx.region, ctx.account), request_id)
+            raise _not_found(ref.arn(caller.region, caller.account), request_id)
         if len(event_text.encode("utf-8")) > _MAX_REQUEST:
             raise _too_large(request_id)
         version = _executed_version(ref.qualifier)
-        context = _lambda_context(function, ref, version, request_id, request)
+        context = _lambda_context(function, ref, version, request_id, caller)
         if function.pool is not None:
-            payload, error, log = await _run_isolated(function.pool, event_text, context, request)
+            payload, error, log = await _run_isolated(function.pool, event_text, context, caller)
         else:
-            payload, error = await _run(function, json.loads(event_text), context, ctx.clock)
+            payload, error = await _run(function, json.loads(event_text), context, caller.clock)
             log = ""
         if len(payload.encode("utf-8")) > _MAX_RESPONSE:
             payload, error = error_outcome(
@@ -284,17 +378,16 @@ def _too_large(request_id: str) -> StatesError:
 
 
 def _lambda_context(
-    function: LambdaFunction, ref: FunctionRef, version: str, request_id: str, request: TaskRequest
+    function: LambdaFunction, ref: FunctionRef, version: str, request_id: str, caller: Caller
 ) -> LambdaContext:
-    ctx = request.context
-    now = ctx.clock.now()
+    now = caller.clock.now()
     stamp = datetime.fromtimestamp(now, UTC).strftime("%Y/%m/%d")
     return LambdaContext(
         function_name=function.name, function_version=version,
-        invoked_function_arn=ref.arn(ctx.region, ctx.account), aws_request_id=request_id,
+        invoked_function_arn=ref.arn(caller.region, caller.account), aws_request_id=request_id,
         log_group_name=f"/aws/lambda/{function.name}",
         log_stream_name=f"{stamp}/[{version}]{request_id.replace('-', '')}",
-        memory_limit_in_mb=function.memory, deadline=now + function.timeout, clock=ctx.clock,
+        memory_limit_in_mb=function.memory, deadline=now + function.timeout, clock=caller.clock,
     )
 
 
@@ -304,16 +397,15 @@ _Outcome = tuple[str, dict[str, Any] | None]
 
 
 async def _run_isolated(
-    pool: WorkerPool, event_text: str, context: LambdaContext, request: TaskRequest
+    pool: WorkerPool, event_text: str, context: LambdaContext, caller: Caller
 ) -> tuple[str, dict[str, Any] | None, str]:
     fields = {name: getattr(context, name) for name in (
         "function_name", "function_version", "invoked_function_arn", "aws_request_id",
         "log_group_name", "log_stream_name", "memory_limit_in_mb")}
-    clock = request.context.clock
+    clock = caller.clock
     started = iso_millis(clock.now())
     async with clock.busy():
-        result = await pool.invoke(event_text, fields, region=request.context.region,
-                                   started=started)
+        result = await pool.invoke(event_text, fields, region=caller.region, started=started)
     return result.payload, result.error, result.log
 
 
@@ -478,7 +570,7 @@ def _headers(
     ctx = request.context
     headers = {"X-Amz-Executed-Version": version}
     if tail is not None:
-        headers["X-Amz-Log-Result"] = _log_tail(tail)
+        headers["X-Amz-Log-Result"] = log_result(tail)
     headers.update({
         "x-amzn-Remapped-Content-Length": "0",
         "Connection": "keep-alive",
@@ -495,7 +587,7 @@ def _trace_id(now: float, bits: int) -> str:
     return f"root=1-{int(now):08x}-{bits:024x};sampled=0"
 
 
-def _log_tail(invocation: Invocation) -> str:
+def log_result(invocation: Invocation) -> str:
     """``LogResult``: the last 4 KB of the invocation's log (the handler's output in between)."""
     request_id = invocation.request_id
     lines = (f"START RequestId: {request_id} Version: {invocation.version}\n{invocation.log}"

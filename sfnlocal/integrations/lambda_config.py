@@ -26,9 +26,11 @@ A config file lists functions (paths are relative to the file)::
         environment: {GREETING: hello}
         mode: isolated        # the default in a file; or in-process
         max_workers: 4        # concurrent invocations (default 8)
+        description: greets   # shown by the Lambda API (GetFunction)
 
 ``load_functions(path, registry)`` registers them; the server's config file reuses
-``parse_functions`` for its ``functions`` section.
+``parse_functions`` for its ``functions`` section. ``save_archive(data)`` stores a zip uploaded
+through the Lambda API (content-addressed, under the temp directory) and returns its path.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
+import io
 import json
 import os
 import shutil
@@ -61,11 +64,12 @@ __all__ = [
     "load_functions",
     "parse_functions",
     "read_functions",
+    "save_archive",
 ]
 
 MODES = ("in-process", "isolated")
 _KEYS = {"name", "handler", "code", "runtime", "timeout", "memory", "environment", "mode",
-         "max_workers", "inline"}
+         "max_workers", "inline", "description", "role"}
 
 
 class LambdaConfigError(ValueError):
@@ -87,6 +91,8 @@ class FunctionConfig:
         mode: ``in-process`` or ``isolated``.
         inline: in-process only: call a plain handler on the event loop instead of a thread.
         max_workers: isolated only: concurrent invocations (worker processes).
+        description: the function's description (informational).
+        role: the execution role ARN (informational; empty: a default one is shown).
     """
 
     name: str
@@ -99,6 +105,8 @@ class FunctionConfig:
     mode: str = "in-process"
     inline: bool = False
     max_workers: int = 8
+    description: str = ""
+    role: str = ""
 
     def __post_init__(self) -> None:
         _check(isinstance(self.name, str) and bool(self.name), "name", "a non-empty string")
@@ -114,6 +122,8 @@ class FunctionConfig:
         _check(self.mode in MODES, "mode", "'in-process' or 'isolated'")
         _check(isinstance(self.max_workers, int) and self.max_workers >= 1, "max_workers",
                "a positive integer")
+        _check(isinstance(self.description, str), "description", "a string")
+        _check(isinstance(self.role, str), "role", "a string")
 
     @property
     def isolated(self) -> bool:
@@ -180,11 +190,39 @@ def _extract(archive: Path) -> str:
     key = (str(archive.resolve()), stat.st_mtime_ns, stat.st_size)
     if key not in _EXTRACTED:
         digest = hashlib.sha256(archive.read_bytes()).hexdigest()[:24]
-        target = Path(tempfile.gettempdir()) / "sfnlocal-lambda" / digest
+        target = _store() / digest
         if not target.exists():
             _unzip(archive, target)
         _EXTRACTED[key] = str(target)
     return _EXTRACTED[key]
+
+
+def _store() -> Path:
+    return Path(tempfile.gettempdir()) / "sfnlocal-lambda"
+
+
+def save_archive(data: bytes) -> Path:
+    """Store a zip archive by content (``<temp>/sfnlocal-lambda/zips/<sha256>.zip``); its path.
+
+    Raises:
+        LambdaConfigError: ``data`` is not a readable zip archive.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+            broken = zipped.testzip()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise LambdaConfigError(f"Could not unzip uploaded file: {exc}") from exc
+    if broken is not None:
+        raise LambdaConfigError(f"Could not unzip uploaded file: '{broken}' is corrupt.")
+    target = _store() / "zips" / f"{hashlib.sha256(data).hexdigest()}.zip"
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, staging = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(staging, target)
+    _extract(target)  # now, so serving the function does not unzip on the event loop
+    return target
 
 
 def _unzip(archive: Path, target: Path) -> None:

@@ -20,7 +20,9 @@ checklist and the recorded cases follow the ``Lambda.Unknown`` form, so that is 
 The next invocation after a timeout or a crash gets a fresh worker. A pool starts workers on
 demand up to ``max_workers``; further invocations queue for a free one. When the function's code
 changes (``load_spec`` returns a different ``WorkerSpec``), idle workers of the old version are
-stopped and busy ones are retired when they finish.
+stopped and busy ones are retired when they finish. ``retire()`` does the same for a pool whose
+function was replaced or deleted (new code through the Lambda API): invocations in flight finish
+on the old code, and no old worker is reused.
 """
 
 from __future__ import annotations
@@ -182,6 +184,7 @@ class WorkerPool:
         self._spec: WorkerSpec | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._slots: asyncio.Semaphore | None = None
+        self._retired = False
 
     @property
     def workers(self) -> int:
@@ -210,7 +213,7 @@ class WorkerPool:
                 result = await self._run(worker, event_text, context, started)
             finally:
                 self._busy.discard(worker)
-            if worker.reusable and worker.spec == self._spec:
+            if worker.reusable and worker.spec == self._spec and not self._retired:
                 self._idle.append(worker)
             else:
                 await worker.close()
@@ -273,6 +276,13 @@ class WorkerPool:
         if reply.get("recycle"):
             worker.kill()
         return WorkerResult(reply["payload"], reply.get("error"), reply.get("log", ""), duration)
+
+    def retire(self) -> None:
+        """Stop the idle workers now and each busy one when its invocation ends (no reuse)."""
+        self._retired = True
+        for worker in self._idle:
+            worker.kill()
+        self._idle.clear()
 
     def kill_all(self) -> None:
         """Kill every worker at once (no waiting; usable without a running loop)."""

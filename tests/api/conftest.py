@@ -33,3 +33,8 @@ def sfn(server: ServerThread) -> Any:
 @pytest.fixture
 def sqs(server: ServerThread) -> Any:
     return client_of("sqs", server.url)
+
+
+@pytest.fixture
+def lambda_client(server: ServerThread) -> Any:
+    return client_of("lambda", server.url)
