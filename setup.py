@@ -36,7 +36,7 @@ setup(
             "boto3>=1.34",
         ],
         "bench": [
-            "moto[stepfunctions]>=5.2",
+            "moto[stepfunctions,server]>=5.2",
             "pyinstrument>=5.0",
         ],
         "dev": [
