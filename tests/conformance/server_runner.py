@@ -8,13 +8,23 @@ StartExecution / StartSyncExecution with the recorded name and input, CreateActi
 StopExecution, GetExecutionHistory (every page) and DescribeExecution. The responses graded are
 boto3's own dicts, so the wire shapes must match for a case to match.
 
-What the Step Functions API does not cover is done in-process on the server's engine, exactly as
-the engine-path tests do it: the cases' Lambda functions are registered on the engine's registry,
-their SQS queues are created on its ``SqsService`` (the server's Lambda and SQS APIs are separate
-work), the scripted worker finds the task token the way the engine path does, and the harness
-waits for an execution's end with ``engine.wait`` before reading the results over the wire. An
-asynchronous Express execution has no DescribeExecution or history on AWS either (the recording
-read its outcome from CloudWatch Logs): its outcome is the engine's record, as on the engine path.
+The cases' integrations are set up over the wire too, on the same endpoint: each Lambda
+function is created with the Lambda API's CreateFunction (a zip holding the recorded source as
+``handler.py``, the recorded runtime and handler; the server runs it in an isolated worker
+subprocess) and deleted again after its case, each SQS queue with the SQS API's CreateQueue, and
+the scripted worker reads the task token from the queue with ReceiveMessage before answering with
+SendTask*. Two things stay in-process on the server's engine: the functions that call
+``time.sleep`` (``runs_in_process``; an isolated worker sleeps in real time with the virtual
+clock held, so the Task's virtual ``TimeoutSeconds`` could not cut its 60 s sleep short as AWS
+does; registered as on the engine path, their sleep on the virtual clock), and a worker's task
+token when no queue message carries it (the engine path's lookup; no case needs it today). A zip
+function's stack trace names its extracted code directory where AWS's names ``/var/task``
+(``LAMBDA_CODE_DIR``): that directory is graded as ``/var/task``, as the engine path compiles the
+source under that name (stack-trace wording is known noise in the conformance README).
+The harness waits for an execution's end with ``engine.wait`` before reading the results over
+the wire. An asynchronous Express execution has no DescribeExecution or history on AWS either (the
+recording read its outcome from CloudWatch Logs): its outcome is the engine's record, as on the
+engine path.
 
 Time: the server's clock is a ``VirtualClock`` with autojump, so waits in cases take no wall time.
 It must not jump while the harness itself is acting (on AWS, the test's calls take milliseconds
@@ -30,9 +40,12 @@ the clock the engine path gives them (``runner.clock_start``; no autojump for th
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import random
+import re
 import threading
+import zipfile
 from collections.abc import Callable, Coroutine, Mapping
 from functools import cache
 from typing import Any
@@ -47,6 +60,7 @@ from runner import (
     _describe_crash,
     _sampled_running,
     _skip_reason,
+    category_cases,
     clock_start,
     execution_cases,
     grade,
@@ -68,8 +82,10 @@ __all__ = [
     "close_shared",
     "create_on_server",
     "grade_responses",
+    "in_process_cases",
     "run_on_engine",
     "run_on_server",
+    "runs_in_process",
     "shared_harness",
     "validate_on_server",
 ]
@@ -91,14 +107,53 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-def _client(url: str) -> Any:
+def _client(url: str, service: str = "stepfunctions") -> Any:
     from botocore.config import Config
 
     config = Config(inject_host_prefix=False, retries={"max_attempts": 1, "mode": "standard"},
                     connect_timeout=5, read_timeout=TIMEOUT)
     return _session().client(
-        "stepfunctions", endpoint_url=url, region_name=REGION, aws_access_key_id="x",
+        service, endpoint_url=url, region_name=REGION, aws_access_key_id="x",
         aws_secret_access_key="x", config=config)
+
+
+SERVICES = ("stepfunctions", "lambda", "sqs")
+"""The services the harness calls on the server's one endpoint."""
+
+LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT}:role/conformance-lambda"
+"""The execution role of the functions created through the Lambda API (the cases recorded none)."""
+
+LAMBDA_TIMEOUT = 30
+"""The functions' Lambda timeout, seconds (no case over the wire runs near it)."""
+
+LAMBDA_CODE_DIR = re.compile(r'(File \\*")[^"\\]+/(handler\.py\\*")')
+"""A stack-trace line's path to ``handler.py`` (inside JSON text, its quotes escaped 0+ times)."""
+
+
+def runs_in_process(function: Mapping[str, Any]) -> bool:
+    """True for a function kept in-process on the server path: it calls ``time.sleep``."""
+    return "time.sleep" in str(function.get("source", ""))
+
+
+def in_process_cases() -> list[str]:
+    """The files of the cases with a function kept in-process (``runs_in_process``)."""
+    return [str(case["file"]) for case in category_cases(*CATEGORIES)
+            if any(runs_in_process(f) for f in _functions(case))]
+
+
+def _functions(case: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list((case.get("resources") or {}).get("lambda_functions") or [])
+
+
+@cache
+def _zip(module: str, source: str) -> bytes:
+    """A deployment package holding ``source`` as ``<module>.py`` (same bytes for same source)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        info = zipfile.ZipInfo(f"{module.replace('.', '/')}.py", date_time=(2024, 1, 1, 0, 0, 0))
+        info.external_attr = 0o644 << 16
+        archive.writestr(info, source)
+    return buffer.getvalue()
 
 
 class ServerHarness:
@@ -117,6 +172,7 @@ class ServerHarness:
         self.engine: Engine | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.sfn: Any = None
+        self.clients: dict[str, Any] = {}
         self.url = ""
         self._ready = threading.Event()
         self._stop: asyncio.Event | None = None
@@ -129,7 +185,8 @@ class ServerHarness:
             raise RuntimeError("the server did not start")
         if self._error is not None:
             raise self._error
-        self.sfn = _client(self.url)
+        self.clients = {service: _client(self.url, service) for service in SERVICES}
+        self.sfn = self.clients["stepfunctions"]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -160,9 +217,10 @@ class ServerHarness:
         if self.loop is not None and self._stop is not None and not self.loop.is_closed():
             self.loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(TIMEOUT)
-        if self.sfn is not None:
-            self.sfn.close()
-            self.sfn = None
+        for client in self.clients.values():
+            client.close()
+        self.clients = {}
+        self.sfn = None
 
     def run(self, make: Callable[[], Coroutine[Any, Any, Any]], timeout: float = TIMEOUT) -> Any:
         """Run ``make()`` on the server's loop and return its result (raise its exception)."""
@@ -170,9 +228,11 @@ class ServerHarness:
         future = asyncio.run_coroutine_threadsafe(_guard(make(), timeout), self.loop)
         return future.result(timeout + 5)
 
-    async def call(self, operation: str, *, hold: bool = True, **kwargs: Any) -> dict[str, Any]:
-        """One boto3 call (from a worker thread), the clock held still while it is in flight."""
-        method = getattr(self.sfn, operation)
+    async def call(self, operation: str, *, service: str = "stepfunctions", hold: bool = True,
+                   **kwargs: Any) -> dict[str, Any]:
+        """One boto3 call of ``service`` (from a worker thread), the clock held still while it is
+        in flight."""
+        method = getattr(self.clients[service], operation)
         if not hold:
             return dict(await asyncio.to_thread(method, **kwargs))
         async with self.clock.busy():
@@ -237,6 +297,7 @@ class _Driver:
         self.engine = harness.engine
         assert self.engine is not None
         self.machines: list[str] = []
+        self.functions: list[str] = []
         self.queue_url: str | None = None
         self.body: str | None = None
 
@@ -247,19 +308,33 @@ class _Driver:
         return str(created["stateMachineArn"])
 
     async def setup(self) -> None:
-        """Lambda functions and queues in-process; activities and nested machines over the wire."""
+        """Functions, queues, activities and nested machines, over the wire (see the module doc)."""
         resources = self.case.get("resources") or {}
         for function in resources.get("lambda_functions") or []:
-            self.h.registry.register_lambda(function["name"],
-                                            load_handler(function["source"], self.h.clock))
+            await self.create_function(function)
         for queue in resources.get("sqs_queues") or []:
-            await self.h.sqs.create_queue(queue["name"], queue.get("attributes") or None)
+            attributes = {k: str(v) for k, v in (queue.get("attributes") or {}).items()}
+            await self.h.call("create_queue", service="sqs", QueueName=queue["name"],
+                              **_present(Attributes=attributes or None))
         self.queue_url = (resources.get("sqs_queues") or [{}])[0].get("url")
         for activity in resources.get("activities") or []:
             await self.h.call("create_activity", name=activity["name"])
         role = self.case["state_machine"]["role_arn"]
         for nested in resources.get("nested_state_machines") or []:
             await self.create(nested["name"], json.dumps(nested["definition"]), role)
+
+    async def create_function(self, function: Mapping[str, Any]) -> None:
+        """CreateFunction with the recorded source as a zip (or in-process: ``runs_in_process``)."""
+        name = str(function["name"])
+        self.functions.append(name)
+        if runs_in_process(function):
+            self.h.registry.register_lambda(name, load_handler(function["source"], self.h.clock))
+            return
+        handler = str(function.get("handler") or "handler.handler")
+        package = _zip(handler.rpartition(".")[0], str(function["source"]))
+        await self.h.call("create_function", service="lambda", FunctionName=name,
+                          Runtime=function.get("runtime") or "python3.12", Handler=handler,
+                          Role=LAMBDA_ROLE, Code={"ZipFile": package}, Timeout=LAMBDA_TIMEOUT)
 
     async def companions(self, when: str) -> None:
         role = self.case["state_machine"]["role_arn"]
@@ -327,7 +402,8 @@ class _Driver:
         assert "receive_message" in path, path
         while self.body is None:
             assert self.queue_url is not None, "a worker reading tokens needs a queue"
-            received = await self.h.sqs.receive_message(self.queue_url, wait_seconds=20)
+            received = await self.h.call("receive_message", service="sqs",
+                                         QueueUrl=self.queue_url, WaitTimeSeconds=20)
             if received.get("Messages"):
                 self.body = str(received["Messages"][0]["Body"])
         return json.loads(self.body)["TaskToken"] if path.endswith("['TaskToken']") else self.body
@@ -354,6 +430,8 @@ class _Driver:
         """Stop what the case left running (activity and queue workers, children, or the case's
         own execution when the run failed) on the shared server, so that no poller keeps the
         clock moving."""
+        for name in self.functions:  # also stops the function's idle worker
+            await self.h.call("delete_function", service="lambda", FunctionName=name)
         helpers = ("companion_executions", "test_actions")
         nested = (self.case.get("resources") or {}).get("nested_state_machines")
         if not failed and not nested and not any(self.case.get(key) for key in helpers):
@@ -423,11 +501,24 @@ def _run_cached(file: str) -> CaseResult:
     except Exception as exc:  # a crash is a graded outcome
         result.crash = _describe_crash(exc)
         return result
+    if any(not runs_in_process(function) for function in _functions(case)):
+        responses = _var_task(responses)
     result.history = responses.get("history")
     result.describe = responses.get("describe")
     result.sync = responses.get("sync")
     result.diffs = grade_responses(case, responses)
     return result
+
+
+def _var_task(value: Any) -> Any:
+    """``value`` with the zip functions' code directory in stack traces read as ``/var/task``."""
+    if isinstance(value, str):
+        return LAMBDA_CODE_DIR.sub(r"\1/var/task/\2", value)
+    if isinstance(value, dict):
+        return {key: _var_task(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_var_task(item) for item in value]
+    return value
 
 
 _BY_FILE: dict[str, Mapping[str, Any]] = {}
