@@ -179,7 +179,7 @@ async def _body(request: web.Request, limit: int, operation: str) -> dict[str, A
         return {}
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise invalid_content(f"the body is not valid JSON ({exc})") from None
     if not isinstance(document, dict):
         raise invalid_content("the body must be a JSON object")
@@ -502,7 +502,7 @@ def _payload_text(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
         json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise LambdaApiError("InvalidRequestContentException", "Could not parse request body "
                              f"into json: Could not parse payload into json: {exc}") from None
     return text

@@ -38,6 +38,9 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as err:
         raise ApiError("SerializationException", f"Malformed JSON request body: {err}") from None
+    except RecursionError:  # nesting deeper than the parser's stack
+        raise ApiError("SerializationException",
+                       "Malformed JSON request body: nested too deeply") from None
     if not isinstance(document, dict):
         kind = "list" if isinstance(document, list) else "value"
         raise ApiError("SerializationException", f"Start of {kind} found where not expected")

@@ -97,6 +97,6 @@ def _json(text: str | None, member: str) -> Any:
         return None
     try:
         return json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise ApiError("ValidationException",
                        f"The {member} member must be valid JSON text.") from None

@@ -383,6 +383,9 @@ def _input(value: Any) -> Any:
     except json.JSONDecodeError as err:
         raise ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: "
                            f"'{jackson_message(err, value)}'") from None
+    except RecursionError:
+        raise ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: "
+                           "'Document nesting depth exceeds the maximum allowed (1000)'") from None
     size = len(value.encode("utf-8"))
     if size > MAX_PAYLOAD_BYTES:
         raise ServiceError(_VALIDATION, "1 validation error detected: Value at 'input' failed to "
@@ -401,6 +404,9 @@ def _json_object(value: Any, member: str) -> Mapping[str, Any] | None:
         except json.JSONDecodeError as err:
             raise ServiceError(_VALIDATION, f"The {member} member is not valid JSON: "
                                f"{jackson_message(err, value)}") from None
+        except RecursionError:
+            raise ServiceError(_VALIDATION, f"The {member} member is not valid JSON: Document "
+                               "nesting depth exceeds the maximum allowed (1000)") from None
     if not isinstance(value, Mapping):
         raise ServiceError(_VALIDATION, f"The {member} member must be a JSON object.")
     return value

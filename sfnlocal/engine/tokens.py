@@ -232,6 +232,9 @@ def _parse_output(output: Any) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as err:
         raise ServiceError("InvalidOutput", f"Invalid Output: '{err.msg}'") from None
+    except RecursionError:
+        raise ServiceError("InvalidOutput", "Invalid Output: 'Document nesting depth exceeds "
+                           "the maximum allowed (1000)'") from None
 
 
 class CallbackApi:

@@ -1,113 +1,102 @@
-"""Fuzzing the server: malformed and random requests to every action (hypothesis, bounded).
+"""Fuzzing the Step Functions API: malformed and random requests to every action (hypothesis, bounded).
 
-Every answer is a JSON object: a 200 (a random request can be valid, e.g. ListStateMachines with
-unknown members) or a 4xx AWS error ``{"__type", "message"}``, never a 5xx. A request that cannot be
-valid (a body that is not a JSON object, an unknown target) is always a 4xx. An execution parked on
-a Wait (the virtual clock does not move) is untouched by the fuzzing.
+Every action of every action table (a new action is fuzzed as soon as it is registered) gets bodies
+drawn from its input shape in botocore's model (``test_api_fuzz_shapes``): real members with
+values of their type or of a wrong type, edge cases (bad and decoy ARNs, broken definitions, huge
+strings), nested junk and unknown members. Every answer is a JSON object: a 200 (a random request
+can be valid) or a 4xx AWS error ``{"__type", "message"}``, never a 5xx. A request that cannot be
+valid (a body that is not a JSON object, an unknown target) is always a 4xx. After every request
+the execution parked on a Wait (the virtual clock does not move), the queued SQS message (and the
+guard Lambda function) are untouched.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from api_server import ROLE, WAIT, post
+from test_api_fuzz_shapes import (
+    JUNK,
+    SETTINGS,
+    World,
+    assert_json_error,
+    json_body,
+    members_of,
+    send,
+    serve_world,
+    service_model,
+)
 
+from sfnlocal.api.map_runs import MAP_RUN_ACTIONS
 from sfnlocal.api.stepfunctions import ACTIONS, TARGET_PREFIX
 from sfnlocal.api.tasks import TASK_ACTIONS
+from sfnlocal.api.teststate import TEST_STATE_ACTIONS
+from sfnlocal.api.versions import VERSION_ACTIONS
 
 hypothesis = pytest.importorskip("hypothesis")
 st = pytest.importorskip("hypothesis.strategies")
-given, settings, HealthCheck = hypothesis.given, hypothesis.settings, hypothesis.HealthCheck
+given, settings = hypothesis.given, hypothesis.settings
 
-ACTION_NAMES = sorted({*ACTIONS, *TASK_ACTIONS})
-MEMBERS = sorted({
-    "name", "definition", "roleArn", "type", "tags", "publish", "versionDescription",
-    "stateMachineArn", "executionArn", "activityArn", "resourceArn", "tagKeys", "input",
-    "traceHeader", "error", "cause", "output", "taskToken", "workerName", "maxResults",
-    "nextToken", "reverseOrder", "includeExecutionData", "statusFilter", "mapRunArn", "severity",
-    "loggingConfiguration", "tracingConfiguration", "key", "value",
-})
-ARNS = st.sampled_from([
-    "arn:aws:states:us-east-1:123456789012:stateMachine:nope",
-    "arn:aws:states:us-east-1:123456789012:stateMachine:nope:1",
-    "arn:aws:states:us-east-1:123456789012:execution:nope:e",
-    "arn:aws:states:us-east-1:123456789012:express:nope:e:f",
-    "arn:aws:states:us-east-1:123456789012:activity:nope",
-    "arn:aws:states:us-east-1:123456789012:mapRun:nope/m:x",
-    "arn:", "arn:aws:states:::", "not-an-arn", "",
-])
-HUGE = st.sampled_from([300_000, 1_100_000]).map(lambda n: "x" * n)
-SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-                    st.text(max_size=40), ARNS)
-VALUES = st.recursive(
-    SCALARS,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.sampled_from(MEMBERS), inner, max_size=4)),
-    max_leaves=8,
-)
-BODIES = st.dictionaries(st.one_of(st.sampled_from(MEMBERS), st.text(max_size=10)), VALUES,
-                         max_size=6)
+ACTION_NAMES = sorted({*ACTIONS, *TASK_ACTIONS, *VERSION_ACTIONS, *TEST_STATE_ACTIONS,
+                       *MAP_RUN_ACTIONS})
+MODEL = service_model("stepfunctions")
 CONTENT_TYPES = st.sampled_from(["application/x-amz-json-1.0", "application/json", "text/plain",
-                                 "application/octet-stream", "multipart/form-data"])
-SETTINGS = settings(max_examples=50, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                           HealthCheck.too_slow, HealthCheck.data_too_large])
+                                 "application/octet-stream", "multipart/form-data", "",
+                                 "application/x-amz-json-1.1; charset=utf-8"])
+HEADERS = st.fixed_dictionaries({"Content-Type": CONTENT_TYPES}, optional={
+    "Authorization": st.sampled_from([
+        "AWS4-HMAC-SHA256 Credential=x/20240101/us-east-1/states/aws4_request, Signature=0",
+        "AWS4-HMAC-SHA256 Credential=x/20240101/../states/aws4_request", "garbage", "",
+        "AWS4-HMAC-SHA256 Credential=x/2024/us-east-1/"]),
+    "X-Amz-Date": st.sampled_from(["", "yesterday", "20240101T000000Z"]),
+    "Accept-Encoding": st.sampled_from(["gzip", "br", "nonsense"]),
+    "X-Amz-Security-Token": st.text(alphabet="abc=/+", max_size=20),
+})
+BODIES = st.dictionaries(st.text(max_size=10), JUNK, max_size=6)
 
 
-@pytest.fixture
-def parked(server, sfn) -> tuple[str, int]:
-    """An execution waiting on a Wait state (the clock never moves): its ARN and history length."""
-    machine = sfn.create_state_machine(name="parked", definition=WAIT, roleArn=ROLE)
-    arn = sfn.start_execution(stateMachineArn=machine["stateMachineArn"])["executionArn"]
-    return arn, _history_length(sfn, arn)
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    yield from serve_world()
 
 
-def _history_length(sfn: Any, arn: str) -> int:
-    return len(sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"])
+@pytest.fixture(autouse=True)
+def _decoys(world: World) -> None:
+    """The decoys an earlier test deleted are made again (each test starts with them all)."""
+    world.restore_decoys()
 
 
-def _assert_untouched(sfn: Any, parked: tuple[str, int]) -> None:
-    arn, length = parked
-    assert sfn.describe_execution(executionArn=arn)["status"] == "RUNNING"
-    assert _history_length(sfn, arn) == length
+def post(world: World, body: bytes | str, target: str | None,
+         headers: dict[str, str] | None = None) -> dict[str, object]:
+    """POST / with ``target``; the answer's JSON object, checked AWS-shaped."""
+    all_headers = {"Content-Type": "application/x-amz-json-1.0", **(headers or {})}
+    if target is not None:
+        all_headers["X-Amz-Target"] = target
+    return send(world.url + "/", "POST", body, all_headers)
 
 
-def _assert_aws_shaped(status: int, body: Any, must_fail: bool) -> None:
-    """A 200 JSON object (unless ``must_fail``) or a 4xx ``{"__type", "message"}``."""
-    assert isinstance(body, dict)
-    if status == 200 and not must_fail:
-        return
-    assert 400 <= status < 500, (status, body)
-    assert isinstance(body.get("__type"), str) and body["__type"]
-    # AWS's UnknownOperationException is the one error without a message.
-    if body["__type"] != "UnknownOperationException":
-        assert isinstance(body.get("message"), str), body
+@pytest.mark.parametrize("action", ACTION_NAMES)
+@settings(max_examples=15, **SETTINGS)
+@given(data=st.data())
+def test_model_members(world, action, data):
+    body = data.draw(json_body(MODEL, action), label="body")
+    headers = data.draw(HEADERS, label="headers")
+    answer = post(world, json.dumps(body), TARGET_PREFIX + action, headers)
+    answered = assert_json_error(answer, must_fail=False)
+    hypothesis.event(f"{answer.status} {answered.get('__type', '')}")  # --hypothesis-show-statistics
+    world.assert_untouched()
 
 
-@given(action=st.sampled_from(ACTION_NAMES), body=BODIES, content_type=CONTENT_TYPES)
-@SETTINGS
-def test_random_json_members(server, sfn, parked, action, body, content_type):
-    status, answer = post(server.url, json.dumps(body), TARGET_PREFIX + action,
-                          {"Content-Type": content_type})
-    _assert_aws_shaped(status, answer, must_fail=False)
-    _assert_untouched(sfn, parked)
-
-
-@given(action=st.sampled_from(ACTION_NAMES), member=st.sampled_from(MEMBERS), value=HUGE)
-@settings(max_examples=10, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_huge_strings(server, sfn, parked, action, member, value):
-    status, answer = post(server.url, json.dumps({member: value}), TARGET_PREFIX + action)
-    _assert_aws_shaped(status, answer, must_fail=False)
-    _assert_untouched(sfn, parked)
-
-
-NOT_OBJECTS = st.one_of(
-    st.binary(min_size=1, max_size=200).filter(lambda raw: _not_object(raw)),
-    st.sampled_from([b"[]", b"1", b'"text"', b"null", b"{", b'{"a":}', b"\xff\xfe{}", b"{}}"]),
-)
+@pytest.mark.parametrize("action", ACTION_NAMES)
+@settings(max_examples=3, **SETTINGS)
+@given(data=st.data())
+def test_huge_members(world, action, data):
+    member = data.draw(st.sampled_from(members_of(MODEL, action)), label="member")
+    size = data.draw(st.sampled_from([300_000, 1_100_000]), label="size")
+    answer = post(world, json.dumps({member: "x" * size}), TARGET_PREFIX + action)
+    assert_json_error(answer, must_fail=size > 1_000_000)
+    world.assert_untouched()
 
 
 def _not_object(raw: bytes) -> bool:
@@ -117,27 +106,62 @@ def _not_object(raw: bytes) -> bool:
         return bool(raw.strip())
 
 
-@given(action=st.sampled_from(ACTION_NAMES), raw=NOT_OBJECTS)
-@SETTINGS
-def test_bodies_that_are_not_json_objects(server, sfn, parked, action, raw):
-    status, answer = post(server.url, raw, TARGET_PREFIX + action)
-    _assert_aws_shaped(status, answer, must_fail=True)
-    _assert_untouched(sfn, parked)
+NOT_OBJECTS = st.one_of(
+    st.binary(min_size=1, max_size=200).filter(_not_object),
+    st.sampled_from([b"[]", b"1", b'"text"', b"null", b"{", b'{"a":}', b"\xff\xfe{}", b"{}}",
+                     b'{"a": 1e999999}', b"[" * 10_000, b'{"a":' * 5_000, b"\x00",
+                     b'{"name": "\\ud800"}'[:-1]]),
+)
 
 
+@pytest.mark.parametrize("action", ACTION_NAMES)
+@settings(max_examples=4, **SETTINGS)
+@given(raw=NOT_OBJECTS)
+def test_bodies_that_are_not_json_objects(world, action, raw):
+    assert_json_error(post(world, raw, TARGET_PREFIX + action), must_fail=True)
+    world.assert_untouched()
+
+
+@settings(max_examples=10, **SETTINGS)
+@given(raw=st.sampled_from([b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+                            b'{"a": "' + b"\\u0000" * 100_000 + b'"}',
+                            b'{"a": 1' + b"0" * 100_000 + b"}"]),
+       action=st.sampled_from(ACTION_NAMES))
+def test_pathological_json(world, raw, action):
+    """Deep nesting, long escapes and huge numbers: an answer (a 200 or a 4xx), not a crash."""
+    assert_json_error(post(world, raw, TARGET_PREFIX + action), must_fail=False)
+    world.assert_untouched()
+
+
+UNSERVED = [op for op in MODEL.operation_names if op not in ACTION_NAMES]
 TARGETS = st.one_of(
     st.none(),
     st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=40)
     .filter(lambda t: t.removeprefix(TARGET_PREFIX) not in ACTION_NAMES),
     st.sampled_from(ACTION_NAMES).map(lambda a: "AWSStepFunctions" + a),
     st.sampled_from(ACTION_NAMES).map(lambda a: TARGET_PREFIX + a.lower()),
+    st.sampled_from(ACTION_NAMES).map(lambda a: TARGET_PREFIX + a + "."),
+    st.sampled_from(ACTION_NAMES).map(lambda a: "AWSStepFunctions_20161123." + a),
+    st.sampled_from([TARGET_PREFIX, TARGET_PREFIX + "handle", TARGET_PREFIX + "__init__",
+                     TARGET_PREFIX + "get", TARGET_PREFIX + "ACTIONS", "AmazonSQS",
+                     "AmazonSQS.", "AWSLambda.Invoke", *(TARGET_PREFIX + op for op in UNSERVED)]),
 )
 
 
+@settings(max_examples=60, **SETTINGS)
 @given(target=TARGETS, body=BODIES)
-@settings(max_examples=40, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_unknown_targets(server, sfn, parked, target, body):
-    status, answer = post(server.url, json.dumps(body), target)
-    _assert_aws_shaped(status, answer, must_fail=True)
-    _assert_untouched(sfn, parked)
+def test_unknown_targets(world, target, body):
+    body = assert_json_error(post(world, json.dumps(body), target), must_fail=True)
+    world.assert_untouched()
+
+
+@settings(max_examples=20, **SETTINGS)
+@given(method=st.sampled_from(["PUT", "DELETE", "PATCH", "GET"]),
+       path=st.sampled_from(["/", "//", "/?Action=ListQueues", "/admin/reload", "/health/x"]),
+       action=st.sampled_from(ACTION_NAMES))
+def test_other_methods_and_paths(world, method, path, action):
+    """Not the API's route: a 4xx (or the page's 200), never a 5xx, nothing touched."""
+    answer = send(world.url + path, method, b"{}", {"X-Amz-Target": TARGET_PREFIX + action,
+                                                    "Content-Type": "application/x-amz-json-1.0"})
+    assert answer.status < 500, (answer.status, answer.raw[:300])
+    world.assert_untouched()
