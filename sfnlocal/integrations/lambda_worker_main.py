@@ -70,6 +70,8 @@ class Context:
 
 
 Outcome = tuple[str, dict[str, Any] | None]
+TASK_ROOT = "/var/task"
+"""Where Lambda keeps a function's code (and its stack traces show it)."""
 
 
 def _error(message: str, error_type: str, request_id: str, stack: list[str]) -> dict[str, Any]:
@@ -83,10 +85,17 @@ def error_outcome(message: str, error_type: str, request_id: str, stack: list[st
     return json.dumps(payload), payload
 
 
-def exception_outcome(exc: BaseException, request_id: str) -> Outcome:
-    """The error payload of an exception caught in the frame that called the handler."""
+def exception_outcome(exc: BaseException, request_id: str, code_dir: str | None = None) -> Outcome:
+    """The error payload of an exception caught in the frame that called the handler.
+
+    Files under ``code_dir`` show as under ``/var/task``, where Lambda keeps a function's code.
+    """
     frames = traceback.extract_tb(exc.__traceback__)[1:]  # [1:]: the caller's frame is not user code
-    return error_outcome(str(exc), type(exc).__name__, request_id, traceback.format_list(frames))
+    stack = traceback.format_list(frames)
+    if code_dir:
+        root = os.path.join(os.path.realpath(code_dir), "")
+        stack = [line.replace(f'File "{root}', f'File "{TASK_ROOT}/', 1) for line in stack]
+    return error_outcome(str(exc), type(exc).__name__, request_id, stack)
 
 
 def _decimal(value: Any) -> Any:
@@ -147,7 +156,7 @@ class Worker:
         try:
             result = self.handler(event, context)
         except Exception as exc:
-            payload, error = exception_outcome(exc, request_id)
+            payload, error = exception_outcome(exc, request_id, self.init.get("code_dir"))
             return {"payload": payload, "error": error, "recycle": isinstance(exc, MemoryError)}
         payload, error = serialise(result, request_id)
         return {"payload": payload, "error": error}

@@ -18,9 +18,7 @@ SendTask*. Two things stay in-process on the server's engine: the functions that
 clock held, so the Task's virtual ``TimeoutSeconds`` could not cut its 60 s sleep short as AWS
 does; registered as on the engine path, their sleep on the virtual clock), and a worker's task
 token when no queue message carries it (the engine path's lookup; no case needs it today). A zip
-function's stack trace names its extracted code directory where AWS's names ``/var/task``
-(``LAMBDA_CODE_DIR``): that directory is graded as ``/var/task``, as the engine path compiles the
-source under that name (stack-trace wording is known noise in the conformance README).
+function's stack trace names ``/var/task`` for its code, as AWS's does.
 The harness waits for an execution's end with ``engine.wait`` before reading the results over
 the wire. An asynchronous Express execution has no DescribeExecution or history on AWS either (the
 recording read its outcome from CloudWatch Logs): its outcome is the engine's record, as on the
@@ -43,7 +41,6 @@ import asyncio
 import io
 import json
 import random
-import re
 import threading
 import zipfile
 from collections.abc import Callable, Coroutine, Mapping
@@ -126,7 +123,6 @@ LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT}:role/conformance-lambda"
 LAMBDA_TIMEOUT = 30
 """The functions' Lambda timeout, seconds (no case over the wire runs near it)."""
 
-LAMBDA_CODE_DIR = re.compile(r'(File \\*")[^"\\]+/(handler\.py\\*")')
 """A stack-trace line's path to ``handler.py`` (inside JSON text, its quotes escaped 0+ times)."""
 
 
@@ -501,24 +497,11 @@ def _run_cached(file: str) -> CaseResult:
     except Exception as exc:  # a crash is a graded outcome
         result.crash = _describe_crash(exc)
         return result
-    if any(not runs_in_process(function) for function in _functions(case)):
-        responses = _var_task(responses)
     result.history = responses.get("history")
     result.describe = responses.get("describe")
     result.sync = responses.get("sync")
     result.diffs = grade_responses(case, responses)
     return result
-
-
-def _var_task(value: Any) -> Any:
-    """``value`` with the zip functions' code directory in stack traces read as ``/var/task``."""
-    if isinstance(value, str):
-        return LAMBDA_CODE_DIR.sub(r"\1/var/task/\2", value)
-    if isinstance(value, dict):
-        return {key: _var_task(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_var_task(item) for item in value]
-    return value
 
 
 _BY_FILE: dict[str, Mapping[str, Any]] = {}

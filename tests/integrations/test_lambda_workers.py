@@ -149,6 +149,7 @@ async def test_an_exception_becomes_the_runtime_error_payload(registry: Registry
     assert payload["errorMessage"] == "bad input"
     assert payload["errorType"] == "ValueError"
     assert 'raise ValueError("bad input")' in payload["stackTrace"][0]
+    assert payload["stackTrace"][0].startswith('  File "/var/task/')  # where AWS keeps the code
     assert len(payload["requestId"]) == 36
 
 
