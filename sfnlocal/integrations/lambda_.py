@@ -43,6 +43,7 @@ import base64
 import dataclasses
 import inspect
 import json
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ from sfnlocal.integrations.lambda_worker_main import error_outcome, exception_ou
 if TYPE_CHECKING:
     from sfnlocal.integrations.base import TaskRequest
     from sfnlocal.integrations.lambda_workers import WorkerPool
+
+logger = logging.getLogger("sfnlocal.lambda")
 
 __all__ = [
     "Caller",
@@ -501,7 +504,10 @@ class LambdaInvoke:
         invocation_type = params.get("InvocationType") or "RequestResponse"
         if invocation_type == "DryRun":
             return _response(request, _request_id(request.context.runtime.rng), _LATEST, "", 204)
-        invocation = await self.functions.invoke(ref, _payload_text(params.get("Payload")), request)
+        text = _payload_text(params.get("Payload"))
+        if invocation_type == "Event" and request.context.engine is not None:
+            return await self._event(request, ref, text)
+        invocation = await self.functions.invoke(ref, text, request)
         if invocation_type == "Event":
             return _response(request, invocation.request_id, invocation.version, "", 202)
         if invocation.error is not None:
@@ -509,6 +515,27 @@ class LambdaInvoke:
         tail = invocation if params.get("LogType") == "Tail" else None
         return _response(request, invocation.request_id, invocation.version, invocation.payload,
                          200, tail)
+
+
+    async def _event(self, request: TaskRequest, ref: FunctionRef, text: str) -> Any:
+        """``InvocationType: Event``: 202 at once; the function runs as a task of the engine."""
+        if self.functions.find(ref) is None or len(text.encode("utf-8")) > _MAX_REQUEST:
+            await self.functions.invoke(ref, text, request)  # raises AWS's error for these
+        functions = self.functions
+
+        async def run() -> None:
+            try:
+                invocation = await functions.invoke(ref, text, request)
+            except Exception as exc:  # an event's failure is the function's, not the engine's
+                logger.warning("Event invocation of %s failed: %s", ref.name, exc)
+                return
+            if invocation.error is not None:
+                logger.warning("Event invocation %s of %s failed: %s", invocation.request_id,
+                               ref.name, invocation.payload)
+
+        request.context.engine.spawn(run(), f"sfnlocal-lambda-event:{ref.name}")
+        request_id = _request_id(request.context.runtime.rng)
+        return _response(request, request_id, _executed_version(ref.qualifier), "", 202)
 
 
 def _function_ref(params: dict[str, Any]) -> FunctionRef:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import importlib.util
 import json
@@ -209,14 +210,40 @@ async def test_log_type_tail_adds_a_base64_log_result():
     assert base64.b64decode(result["LogResult"]).decode().startswith(f"START RequestId: {request_id}")
 
 
-async def test_event_invocations_answer_202_and_dry_runs_do_not_run_the_function():
+async def test_dry_runs_answer_204_and_do_not_run_the_function():
     calls: list[Any] = []
     registry = Registry()
     registry.register_lambda("f", lambda e, c: calls.append(e))
-    event = output(await execute(invoke_state(FunctionName="f", InvocationType="Event"), registry))
-    assert (event["StatusCode"], event["Payload"], len(calls)) == (202, "", 1)
     dry = output(await execute(invoke_state(FunctionName="f", InvocationType="DryRun"), registry))
-    assert (dry["StatusCode"], dry["Payload"], len(calls)) == (204, "", 1)
+    assert (dry["StatusCode"], dry["Payload"], calls) == (204, "", [])
+
+
+async def test_an_event_invocation_answers_202_at_once_and_the_function_runs_on_its_own():
+    gate, finished = asyncio.Event(), asyncio.Event()
+
+    async def slow(event: Any, context: Any) -> None:
+        await gate.wait()  # the function is still running when the execution has ended
+        finished.set()
+
+    registry = Registry()
+    registry.register_lambda("f", slow)
+    async with Engine(clock=VirtualClock(), settings=EngineSettings(seed=5),
+                      integrations=registry) as engine:
+        sm = await engine.create_state_machine("sm", {"StartAt": "T", "States": {"T": {
+            **invoke_state(FunctionName="f", InvocationType="Event"), "Type": "Task",
+            "End": True}}})
+        record = await engine.wait((await engine.start_execution(sm.arn)).arn)
+        assert record.status == "SUCCEEDED"
+        result = json.loads(record.output)
+        assert (result["StatusCode"], result["Payload"]) == (202, "")
+        assert not finished.is_set()
+        gate.set()
+        await asyncio.wait_for(finished.wait(), 5)
+
+
+async def test_an_event_invocation_of_a_missing_function_fails_the_task():
+    result = await execute(invoke_state(FunctionName="nope", InvocationType="Event"), Registry())
+    assert result["record"].error == "Lambda.ResourceNotFoundException"
 
 
 # -- names, qualifiers, context ---------------------------------------------------------------------
