@@ -102,8 +102,9 @@ async def _delete_state_machine(engine: Engine, p: Params) -> dict[str, Any]:
 
 @_action("DescribeStateMachineForExecution")
 async def _describe_for_execution(engine: Engine, p: Params) -> dict[str, Any]:
-    machine = await engine.describe_state_machine_for_execution(p.string("executionArn"))
-    return _for_execution_shape(machine)
+    arn = p.string("executionArn")
+    machine = await engine.describe_state_machine_for_execution(arn)
+    return {**_for_execution_shape(machine), **engine.child_machine_members(arn)}
 
 
 def _for_execution_shape(machine: StateMachineRecord) -> dict[str, Any]:
@@ -164,6 +165,9 @@ async def _describe_execution(engine: Engine, p: Params) -> dict[str, Any]:
 async def _list_executions(engine: Engine, p: Params) -> dict[str, Any]:
     arn = p.opt_string("stateMachineArn")
     map_run = p.opt_string("mapRunArn")
+    if arn is not None and map_run is not None:  # AWS: "either ..., but not both"
+        raise ServiceError("ValidationException",
+                           "Must provide a StateMachine ARN or MapRun ARN, not both")
     if arn is None:
         if map_run is None:
             raise ServiceError("ValidationException",

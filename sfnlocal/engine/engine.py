@@ -388,12 +388,16 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         """Abort a running execution (StopExecution); a closed one is left as it is.
 
         The execution closes ABORTED with an ``ExecutionAborted`` event (previousEventId 0) carrying
-        ``error``/``cause`` only when given; this returns once it has closed.
+        ``error``/``cause`` only when given; this returns once it has closed. A distributed Map's
+        Standard child closes alone; its Map Run counts it as a failure.
 
         Raises:
             ServiceError: ``InvalidArn`` (also for Express ARNs), ``ExecutionDoesNotExist``.
         """
         record = await self.describe_execution(arn)
+        if record.map_run_arn is not None:
+            await self.stop_map_run_child(record, error, cause)
+            return record
         execution = self._running.get(arn)
         children = self._children.get(arn, [])
         if execution is not None and not record.done:
@@ -404,6 +408,18 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
             if running is not None and not running.record.done:
                 await self.stop_execution(child)
         return record
+
+    async def describe_state_machine_for_execution(self, arn: str) -> StateMachineRecord:
+        """The machine revision (or version) an execution runs (DescribeStateMachineForExecution).
+
+        For a distributed Map's child: its ``ItemProcessor`` as a machine (``map_run_machine``).
+
+        Raises:
+            ServiceError: ``InvalidArn``, ``ExecutionDoesNotExist``, ``StateMachineDoesNotExist``.
+        """
+        record = await self.describe_execution(arn)
+        machine = None if record.map_run_arn is None else await self.map_run_machine(record)
+        return machine or await super().describe_state_machine_for_execution(arn)
 
     def stop_execution_soon(self, arn: str) -> None:
         """Ask a running execution (and the children it started) to stop; do not wait."""
@@ -495,6 +511,10 @@ def _input_of(value: Any) -> tuple[Any, str]:
                 "InvalidExecutionInput",
                 f"Invalid State Machine Execution Input: '{jackson_message(err, value)}'",
             ) from None
+        except RecursionError:
+            raise ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: "
+                               "'Document nesting depth exceeds the maximum allowed (1000)'"
+                               ) from None
         text = value
     else:
         parsed, text = value, _json_text(value)

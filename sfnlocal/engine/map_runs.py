@@ -9,7 +9,14 @@ of the child executions it started, from which the item and execution counts are
 
 ``update_map_run`` changes a running Map Run at once through its ``MapRunControl`` (the state that
 runs it): a higher ``maxConcurrency`` starts more children, a tolerance lowered below the failures
-already counted fails the run with ``States.ExceedToleratedFailureThreshold``.
+already counted fails the run with ``States.ExceedToleratedFailureThreshold``. ``stop_map_run_child``
+(StopExecution of a Standard child) closes one running child ABORTED through it, a failure the run
+counts against its tolerance.
+
+``map_run_machine`` gives DescribeStateMachineForExecution for a child: the ``ItemProcessor`` (or
+``Iterator``) object of the definition the top-level execution runs, as the definition of a state
+machine named ``<machine>/<label>`` with ARN ``<machine ARN>/<label>`` (the Map Run's
+``stateMachineArn``); ``child_machine_members`` adds ``mapRunArn`` and ``label`` to the response.
 
 RedriveExecution is not supported yet: ``redrive_execution`` answers AWS's errors (unknown,
 malformed or Express ARNs; ``ExecutionNotRedrivable`` for RUNNING and SUCCEEDED executions with
@@ -19,11 +26,12 @@ that sfnlocal cannot redrive yet (DescribeExecution still shows AWS's ``REDRIVAB
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NoReturn, Protocol
 
-from sfnlocal.engine.records import ExecutionRecord, aws_time
+from sfnlocal.engine.records import ExecutionRecord, StateMachineRecord, aws_time
 from sfnlocal.engine.store import Store
 from sfnlocal.engine.validation import EXECUTION_STATUSES, check_arn, check_enum, validation_error
 from sfnlocal.errors import ServiceError
@@ -45,12 +53,16 @@ _COUNTED = (("running", "RUNNING"), ("succeeded", "SUCCEEDED"), ("failed", "FAIL
 
 
 class MapRunControl(Protocol):
-    """What runs a Map Run: told about UpdateMapRun while the run is RUNNING."""
+    """What runs a Map Run: told about UpdateMapRun and StopExecution while the run is RUNNING."""
 
     def update(
         self, max_concurrency: int | None, count: int | None, percentage: float | None,
     ) -> None:
         """Apply the members UpdateMapRun was given (None: unchanged)."""
+        ...
+
+    async def stop_child(self, arn: str, error: str | None, cause: str | None) -> None:
+        """Abort the running child execution ``arn``; return once it has closed."""
         ...
 
 
@@ -67,6 +79,8 @@ class MapRunRecord:
         children: the child executions started so far, in start order.
         items_of: how many items each child processes (by child ARN; 1 without ItemBatcher).
         control: the running state, while the run is RUNNING (None once closed).
+        label: the Map state's ``Label``, else its name (``<machine>/<label>`` in the ARNs).
+        processor_pointer: the JSON pointer of the ``ItemProcessor`` in the top-level definition.
     """
 
     arn: str
@@ -85,6 +99,8 @@ class MapRunRecord:
     children: list[ExecutionRecord] = field(default_factory=list)
     items_of: dict[str, int] = field(default_factory=dict)
     control: MapRunControl | None = None
+    label: str = ""
+    processor_pointer: str = ""
 
     def close(self, status: str, now: float) -> None:
         """Record the end of the run (``SUCCEEDED``, ``FAILED`` or ``ABORTED``)."""
@@ -184,6 +200,9 @@ class MapRunsApi:
         async def describe_execution(self, arn: str) -> ExecutionRecord:
             """Provided by ``Engine``."""
 
+        async def describe_state_machine_for_execution(self, arn: str) -> StateMachineRecord:
+            """Provided by ``Engine``."""
+
     def start_map_run(self, record: MapRunRecord) -> None:
         """Register a Map Run a distributed Map state has started (called by the state)."""
         self.map_runs.add(record)
@@ -248,6 +267,43 @@ class MapRunsApi:
         record = await self.describe_map_run(map_run_arn)
         return record, _with_status(record.children, status_filter)[::-1]
 
+    async def stop_map_run_child(
+        self, record: ExecutionRecord, error: str | None, cause: str | None,
+    ) -> None:
+        """StopExecution of a Map Run's Standard child: it closes ABORTED (no-op once closed)."""
+        run = self.map_runs.get(record.map_run_arn or "")
+        if run is not None and run.control is not None and not record.done:
+            await run.control.stop_child(record.arn, error, cause)
+
+    async def map_run_machine(self, record: ExecutionRecord) -> StateMachineRecord | None:
+        """The processor a Map Run's child runs, as a state machine (None: its run is unknown).
+
+        Raises:
+            ServiceError: ``StateMachineDoesNotExist`` when the top-level machine is gone.
+        """
+        run = self.map_runs.get(record.map_run_arn or "")
+        top = self._top_execution(record)
+        if run is None or top is None:
+            return None
+        machine = await self.describe_state_machine_for_execution(top.arn)
+        processor = _at_pointer(json.loads(machine.definition), run.processor_pointer)
+        name = run.state_machine_arn.split(":stateMachine:", 1)[-1]
+        return replace(machine, arn=run.state_machine_arn, name=name, version_of=None,
+                       definition=json.dumps(processor))
+
+    def child_machine_members(self, execution_arn: str) -> dict[str, str]:
+        """``mapRunArn`` and ``label`` of DescribeStateMachineForExecution ({}: not a child)."""
+        record = self.store.get_execution(execution_arn)
+        run = self.map_runs.get(record.map_run_arn or "") if record is not None else None
+        return {} if run is None else {"mapRunArn": run.arn, "label": run.label}
+
+    def _top_execution(self, record: ExecutionRecord | None) -> ExecutionRecord | None:
+        """The execution at the top of a (nested) Map Run child's parents."""
+        while record is not None and record.map_run_arn is not None:
+            run = self.map_runs.get(record.map_run_arn)
+            record = None if run is None else self.store.get_execution(run.execution_arn)
+        return record
+
     async def redrive_execution(self, arn: str) -> NoReturn:
         """RedriveExecution: not supported yet; raises AWS's error for the execution.
 
@@ -262,6 +318,14 @@ class MapRunsApi:
             "ExecutionNotRedrivable",
             f"Execution is {record.status}: RedriveExecution is not supported by sfnlocal yet",
         )
+
+
+def _at_pointer(document: Any, pointer: str) -> Any:
+    """The value at a JSON pointer (RFC 6901) of ``document``."""
+    for token in pointer.split("/")[1:]:
+        key = token.replace("~1", "/").replace("~0", "~")
+        document = document[int(key)] if isinstance(document, list) else document[key]
+    return document
 
 
 def _with_status(records: Iterable[ExecutionRecord], status: str | None) -> list[ExecutionRecord]:

@@ -25,8 +25,24 @@ item order (a tolerated failure leaves its error output, ``{"Error", "Cause"}``,
 UpdateMapRun applies to the running run: a new ``maxConcurrency`` through the run's
 ``children.Throttle``, a tolerance lowered below the failures counted so far fails it at once.
 
-Not here yet: ``ItemReader`` (S3 sources), ``ResultWriter``, child timeouts and Map Run redrive;
-an ItemReader fails the state with ``States.ItemReaderFailed``.
+A running child can be ended alone: StopExecution on a Standard child's ARN (an Express child's
+ARN is ``InvalidArn``, as for any Express execution) closes it ABORTED with ``ExecutionAborted``
+(error/cause as given), and an Express child still running 5 minutes after it started (the
+Express limit) closes TIMED_OUT with ``ExecutionTimedOut`` (``States.Timeout``). Either counts as a
+failed child against the tolerance (the checklist counts timed-out children; aborted ones too
+(?)), its output slot holding ``{"Error", "Cause"}`` with what it closed with (?). An
+``ItemProcessor`` has no ``TimeoutSeconds`` (ASL rejects the field), so a Standard child runs as
+long as its parent lets it: stopping or timing out the parent aborts the Map Run and its running
+children. DescribeStateMachineForExecution on a child describes the processor as a state machine
+(``sfnlocal.engine.map_runs``: its definition, name ``<machine>/<label>``, ``mapRunArn``, ``label``).
+
+A child's coroutine starts eagerly (``children.run_eagerly``), like any iteration; only when its
+walk waits does it move to a Task of its own (``children.own_task``), which is what a stop or the
+Express deadline cancels, with the reason recorded so that the child tells its own ending from an
+outer cancellation (which it records as an abort and re-raises).
+
+Not here yet: ``ItemReader`` (S3 sources), ``ResultWriter`` and Map Run redrive; an ItemReader
+fails the state with ``States.ItemReaderFailed``.
 """
 
 from __future__ import annotations
@@ -38,6 +54,7 @@ from dataclasses import replace
 from typing import Any
 
 from sfnlocal.asl.model import MapState
+from sfnlocal.engine.clock import TimerHandle
 from sfnlocal.engine.frames import Frame
 from sfnlocal.engine.history import Data, History, HistoryLimitExceeded
 from sfnlocal.engine.map_runs import MapRunRecord, MapRunsApi
@@ -51,6 +68,8 @@ __all__ = ["THRESHOLD_ERROR", "run_distributed"]
 
 THRESHOLD_ERROR = "States.ExceedToleratedFailureThreshold"
 THRESHOLD_CAUSE = "The specified tolerated failure threshold was exceeded"
+_EXPRESS_MAX_SECONDS = 300
+"""How long an Express child may run (``sfnlocal.engine.execution.EXPRESS_MAX_SECONDS``, §15)."""
 
 
 async def run_distributed(
@@ -107,8 +126,8 @@ def _record_success(rt: ExecutionRuntime, frame: Frame) -> None:
 class _MapRun:
     """One Map Run: its record, the children's outputs, the failure count and the throttle."""
 
-    __slots__ = ("arn", "failures", "frame", "inputs", "parts", "record", "rt", "state",
-                 "throttle", "tolerance", "walk")
+    __slots__ = ("arn", "endings", "failures", "frame", "inputs", "live", "parts", "record", "rt",
+                 "state", "throttle", "tolerance", "walk")
 
     def __init__(
         self, rt: ExecutionRuntime, frame: Frame, state: MapState, inputs: list[Any],
@@ -123,6 +142,8 @@ class _MapRun:
         self.failures = 0
         self.walk = children.walker()
         self.throttle = children.Throttle(limit)
+        self.live: dict[str, asyncio.Task[Any] | None] = {}  # running children: their own Task
+        self.endings: dict[str, _Ending] = {}  # running children asked to end (stop, deadline)
         ident = rt.identity
         prefix = f"arn:aws:states:{ident.region}:{ident.account}"
         path = f"{ident.state_machine_name}/{state.label or state.name}"
@@ -138,6 +159,8 @@ class _MapRun:
             total_items=sum(map(self._items_in, self.inputs)), total_executions=len(self.inputs),
             max_concurrency=limit, tolerated_failure_count=count or 0,
             tolerated_failure_percentage=float(percentage or 0), control=self,
+            label=self.state.label or self.state.name,
+            processor_pointer=self.state.processor.pointer,
         )
         if isinstance(self.rt.engine, MapRunsApi):
             self.rt.engine.start_map_run(record)
@@ -214,18 +237,101 @@ class _MapRun:
         history = child_rt.history
         history.add("ExecutionStarted", 0, record.start_date,
                     {"input": Data(child.input, record.input), "role_arn": child_rt.identity.role_arn})
+        self.live[record.arn] = None
         try:
-            output = await _walk(self.walk, child_rt, child)
+            output = await self._walk_child(child_rt, child, record)
         except StatesError as err:
             _close(child_rt, child, record, "FAILED", err.error, err.cause)
-            self.parts[index] = Data(err.to_error_output())
-            self._count_failure()
+            self._failed(index, err.error, err.cause)
         except asyncio.CancelledError:
-            _close(child_rt, child, record, "ABORTED")
-            raise
+            ending = self._own_ending(record.arn)
+            if ending is None:  # the run (or the parent) ends: record the abort, pass it on
+                _close(child_rt, child, record, "ABORTED")
+                raise
+            _close(child_rt, child, record, ending.status, ending.error, ending.cause)
+            self._failed(index, ending.error, ending.cause)
         else:
             self.parts[index] = data = composite.output_data(child, output)
             _close(child_rt, child, record, "SUCCEEDED", output=data)
+        finally:
+            self._forget(record.arn)
+
+    async def _walk_child(
+        self, child_rt: ExecutionRuntime, child: Frame, record: ExecutionRecord,
+    ) -> Any:
+        """Walk the child eagerly; once it waits, in a Task of its own that can be cancelled alone."""
+        outcome = children.run_eagerly(_walk(self.walk, child_rt, child))
+        if not isinstance(outcome, children.Suspended):
+            return outcome
+        try:
+            await children.own_task()
+        except asyncio.CancelledError:  # cancelled before the child's Task first ran...
+            _cancel_current_task()  # ... so the walk hears it where it waits
+            return await outcome
+        task = asyncio.current_task()
+        self.live[record.arn] = task
+        if task is not None and record.arn in self.endings:
+            task.cancel()  # asked to end before it had a Task
+        timer = self._deadline(record)
+        try:
+            return await outcome
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _deadline(self, record: ExecutionRecord) -> TimerHandle | None:
+        """An Express child times out 5 minutes after it started (a Standard one has no limit)."""
+        if not record.express:
+            return None
+        arn = record.arn
+        return self.rt.clock.call_at(record.start_date + _EXPRESS_MAX_SECONDS,
+                                     lambda: self._end_child(arn, "TIMED_OUT", "States.Timeout"))
+
+    # -- ending one child (StopExecution, the Express deadline) ----------------------------------
+
+    async def stop_child(self, arn: str, error: str | None, cause: str | None) -> None:
+        """StopExecution of a running child: it closes ABORTED; return once it has closed."""
+        ending = self._end_child(arn, "ABORTED", error, cause)
+        if ending is not None:
+            await ending.closed.wait()
+
+    def _end_child(
+        self, arn: str, status: str, error: str | None, cause: str | None = None,
+    ) -> _Ending | None:
+        """Ask a running child to close with ``status``; None when it is not running."""
+        if arn not in self.live:
+            return None
+        ending = self.endings.get(arn)
+        if ending is None:
+            ending = self.endings[arn] = _Ending(status, error, cause)
+            task = self.live[arn]
+            if task is not None:
+                task.cancel()
+        return ending
+
+    def _own_ending(self, arn: str) -> _Ending | None:
+        """The ending the child was asked for, when it is the child's only cancellation.
+
+        The cancellation is then taken back (the child closes and returns); None for a
+        cancellation from outside (the Map Run failing or being aborted), which propagates.
+        """
+        ending = self.endings.get(arn)
+        task = asyncio.current_task()
+        if ending is None or task is None or self.live.get(arn) is not task:
+            return None
+        return ending if task.uncancel() == 0 else None
+
+    def _forget(self, arn: str) -> None:
+        """The child has closed: wake whoever waits for it to end."""
+        self.live.pop(arn, None)
+        ending = self.endings.pop(arn, None)
+        if ending is not None:
+            ending.closed.set()
+
+    def _failed(self, index: int, error: str | None, cause: str | None) -> None:
+        """A child failed, was stopped or timed out: its error output, counted as a failure."""
+        self.parts[index] = Data({"Error": error, "Cause": cause})
+        self._count_failure()
 
     def _count_failure(self) -> None:
         """Count a failed child; fail the run once the tolerance is exceeded."""
@@ -253,15 +359,28 @@ async def _walk(walk: children.Walker, child_rt: ExecutionRuntime, child: Frame)
         ) from None
 
 
+class _Ending:
+    """How a running child was asked to close (``ABORTED`` or ``TIMED_OUT``) and when it has."""
+
+    __slots__ = ("cause", "closed", "error", "status")
+
+    def __init__(self, status: str, error: str | None, cause: str | None) -> None:
+        self.status, self.error, self.cause = status, error, cause
+        self.closed = asyncio.Event()
+
+
 _CLOSING = {"SUCCEEDED": "ExecutionSucceeded", "FAILED": "ExecutionFailed",
-            "ABORTED": "ExecutionAborted"}
+            "ABORTED": "ExecutionAborted", "TIMED_OUT": "ExecutionTimedOut"}
 
 
 def _close(
     child_rt: ExecutionRuntime, child: Frame, record: ExecutionRecord, status: str,
     error: str | None = None, cause: str | None = None, output: Data | None = None,
 ) -> None:
-    """Record the child's closing event and its outcome (an abort is caused by no event)."""
+    """Record the child's closing event and its outcome (an abort is caused by no event).
+
+    A timeout shows ``States.Timeout`` in its event only, not in the record (as an execution's).
+    """
     details: dict[str, Any] = {}
     if output is not None:
         details["output"] = output
@@ -274,7 +393,15 @@ def _close(
     previous = 0 if status == "ABORTED" else child.prev_event
     now = child_rt.clock.now()
     history.add(_CLOSING[status], previous, now, details)
+    if status == "TIMED_OUT":
+        error = None
     record.status, record.stop_date, record.error, record.cause = status, now, error, cause
+
+
+def _cancel_current_task() -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        task.cancel()
 
 
 def _uuid(rt: ExecutionRuntime) -> str:

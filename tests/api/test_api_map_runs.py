@@ -154,6 +154,96 @@ def test_map_run_errors(sfn):
     assert error_of(exc)[0] == "ExecutionDoesNotExist"
 
 
+def children_of(sfn: Any, arn: str) -> tuple[str, list[str]]:
+    run_arn = sfn.list_map_runs(executionArn=arn)["mapRuns"][0]["mapRunArn"]
+    listed = sfn.list_executions(mapRunArn=run_arn)["executions"]
+    return run_arn, [e["executionArn"] for e in listed]
+
+
+def test_stop_execution_of_a_child_aborts_it_alone(sfn, server):
+    arn = start(sfn, [10, 10], ToleratedFailureCount=1)
+    run_arn, (child, other) = children_of(sfn, arn)
+    stopped = sfn.stop_execution(executionArn=child, error="Halt", cause="by hand")
+    assert isinstance(stopped["stopDate"], datetime)
+    described = sfn.describe_execution(executionArn=child)
+    assert (described["status"], described["error"], described["cause"]) == (
+        "ABORTED", "Halt", "by hand")
+    last = sfn.get_execution_history(executionArn=child, reverseOrder=True)["events"][0]
+    assert last["type"] == "ExecutionAborted"
+    assert sfn.describe_execution(executionArn=other)["status"] == "RUNNING"
+    counts = sfn.describe_map_run(mapRunArn=run_arn)["executionCounts"]
+    assert (counts["aborted"], counts["running"]) == (1, 1)
+    aborted = sfn.list_executions(mapRunArn=run_arn, statusFilter="ABORTED")["executions"]
+    assert [e["executionArn"] for e in aborted] == [child]
+    finish(server, arn, 10, 1)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+
+
+def test_a_stopped_child_over_the_tolerance_fails_the_map_run(sfn, server):
+    arn = start(sfn, [10, 10])
+    run_arn, (child, _) = children_of(sfn, arn)
+    sfn.stop_execution(executionArn=child)
+    server.wait_done(arn)
+    described = sfn.describe_execution(executionArn=arn)
+    assert (described["status"], described["error"]) == (
+        "FAILED", "States.ExceedToleratedFailureThreshold")
+    run = sfn.describe_map_run(mapRunArn=run_arn)
+    assert (run["status"], run["executionCounts"]["aborted"]) == ("FAILED", 2)
+
+
+def test_stopping_the_parent_aborts_the_map_run_and_its_children(sfn, server):
+    arn = start(sfn, [10, 10])
+    run_arn, kids = children_of(sfn, arn)
+    sfn.stop_execution(executionArn=arn)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "ABORTED"
+    run = sfn.describe_map_run(mapRunArn=run_arn)
+    assert (run["status"], run["executionCounts"]["aborted"]) == ("ABORTED", 2)
+    assert "stopDate" in run
+    for kid in kids:
+        assert sfn.describe_execution(executionArn=kid)["status"] == "ABORTED"
+
+
+def test_stopping_an_express_child_is_an_invalid_arn(sfn, server):
+    definition = json.loads(map_machine())
+    definition["States"]["M"]["ItemProcessor"]["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+    sfn.create_state_machine(name="ex", definition=json.dumps(definition), roleArn=ROLE)
+    arn = sfn.start_execution(stateMachineArn=SM + "ex", input="[10]")["executionArn"]
+    _, (child,) = children_of(sfn, arn)
+    assert ":express:" in child
+    with pytest.raises(ClientError) as exc:
+        sfn.stop_execution(executionArn=child)
+    assert error_of(exc) == ("InvalidArn",
+                             "Invalid Arn: 'Resource type not valid in this context: express'")
+    finish(server, arn, 10, 1)
+    assert sfn.describe_execution(executionArn=arn)["status"] == "SUCCEEDED"
+
+
+def test_describe_state_machine_for_a_child_execution(sfn, server):
+    arn = start(sfn, [1], Label="Lbl")
+    finish(server, arn, 1, 1)
+    run_arn, (child,) = children_of(sfn, arn)
+    described = sfn.describe_state_machine_for_execution(executionArn=child)
+    assert (described["stateMachineArn"], described["name"]) == (SM + "dm/Lbl", "dm/Lbl")
+    assert (described["mapRunArn"], described["label"]) == (run_arn, "Lbl")
+    processor = json.loads(map_machine())["States"]["M"]["ItemProcessor"]
+    assert json.loads(described["definition"]) == processor
+    assert described["roleArn"] == ROLE
+    parent = sfn.describe_state_machine_for_execution(executionArn=arn)
+    assert "mapRunArn" not in parent and "label" not in parent
+    assert parent["stateMachineArn"] == SM + "dm"
+
+
+def test_list_executions_with_a_state_machine_and_a_map_run(sfn, server):
+    arn = start(sfn, [1])
+    finish(server, arn, 1, 1)
+    run_arn, _ = children_of(sfn, arn)
+    with pytest.raises(ClientError) as exc:
+        sfn.list_executions(stateMachineArn=SM + "dm", mapRunArn=run_arn)
+    code, message = error_of(exc)
+    assert code == "ValidationException"
+    assert "StateMachine ARN" in message and "MapRun ARN" in message
+
+
 @pytest.mark.parametrize("body", [
     {"mapRunArn": MISSING_RUN, "toleratedFailurePercentage": "ten"},
     {"mapRunArn": MISSING_RUN, "maxConcurrency": 1.5},

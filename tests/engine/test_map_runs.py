@@ -8,13 +8,14 @@ ListExecutions and DescribeExecution shapes), the checklist's ARN formats (§14:
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 
 import pytest
 
 from sfnlocal.engine import Engine
-from sfnlocal.errors import ServiceError
+from sfnlocal.errors import InvalidDefinition, ServiceError
 
 ARN = "arn:aws:states:us-east-1:123456789012"
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
@@ -276,6 +277,191 @@ async def test_stopping_the_parent_aborts_the_map_run_and_its_children(frozen: E
     assert [kid.status for kid in record.children] == ["ABORTED", "ABORTED"]
     types = [e["type"] for e in await frozen.history_events(record.children[0].arn)]
     assert types[0] == "ExecutionStarted" and types[-1] == "ExecutionAborted"
+
+
+# -- ending one child: StopExecution, timeouts (checklist §4.10, §13, §15) ----------------------
+
+
+async def test_stopping_a_standard_child_aborts_it_alone(frozen: Engine) -> None:
+    arn, record = await start_waiting(frozen, [10, 10], ToleratedFailureCount=1)
+    first, second = record.children
+    stopped = await frozen.stop_execution(first.arn, "Halt", "by hand")
+    assert stopped.status == "ABORTED" and stopped.stop_date is not None
+    shape = (await frozen.describe_execution(first.arn)).to_aws()
+    assert (shape["status"], shape["error"], shape["cause"]) == ("ABORTED", "Halt", "by hand")
+    events = await frozen.history_events(first.arn)
+    assert events[-1]["type"] == "ExecutionAborted" and events[-1]["previousEventId"] == 0
+    assert events[-1]["executionAbortedEventDetails"] == {"error": "Halt", "cause": "by hand"}
+    assert [e["type"] for e in events].count("ExecutionAborted") == 1
+    assert (second.status, record.status) == ("RUNNING", "RUNNING")
+    counts = record.to_aws()["executionCounts"]
+    assert (counts["aborted"], counts["running"]) == (1, 1)
+    await advance(frozen, 10)
+    done = await frozen.wait(arn)
+    assert (done.status, record.status, second.status) == ("SUCCEEDED", "SUCCEEDED", "SUCCEEDED")
+
+
+async def new_child_not_yet_in_its_task(frozen: Engine) -> tuple[str, Any, Any]:
+    """A Map Run whose second child has just started and waits for its Task's first step."""
+    arn, record = await start_waiting(frozen, [10, 10], MaxConcurrency=1)
+    await frozen.update_map_run(record.arn, max_concurrency=2)
+    await asyncio.sleep(0)  # the run starts child 1; its Task has not run yet
+    assert len(record.children) == 2
+    return arn, record, record.children[1]
+
+
+async def test_a_child_stopped_before_its_task_ran_is_aborted(frozen: Engine) -> None:
+    arn, record, child = await new_child_not_yet_in_its_task(frozen)
+    await frozen.stop_execution(child.arn)
+    assert child.status == "ABORTED"
+    done = await frozen.wait(arn)
+    assert (done.status, done.error) == ("FAILED", THRESHOLD)
+    assert record.children[0].status == "ABORTED"
+    types = [e["type"] for e in await frozen.history_events(child.arn)]
+    assert (types[0], types[-1], types.count("ExecutionAborted")) == (
+        "ExecutionStarted", "ExecutionAborted", 1)
+
+
+async def test_a_parent_stopped_before_a_childs_task_ran_aborts_it(frozen: Engine) -> None:
+    arn, record, child = await new_child_not_yet_in_its_task(frozen)
+    await frozen.stop_execution(arn)
+    assert record.status == "ABORTED"
+    assert [kid.status for kid in record.children] == ["ABORTED", "ABORTED"]
+    types = [e["type"] for e in await frozen.history_events(child.arn)]
+    assert (types[-1], types.count("ExecutionAborted")) == ("ExecutionAborted", 1)
+
+
+async def test_stopping_a_child_inside_a_parallel_records_its_aborts(frozen: Engine) -> None:
+    branches = [{"StartAt": w, "States": {w: {"Type": "Wait", "Seconds": 10, "End": True}}}
+                for w in ("W1", "W2")]
+    par = {"Par": {"Type": "Parallel", "Branches": branches, "End": True}}
+    sm = await frozen.create_state_machine("sm", distributed(par, "Par", ToleratedFailureCount=1))
+    arn = (await frozen.start_execution(sm.arn, [1, 2])).arn
+    await settle()
+    record = await only_run(frozen, arn)
+    await frozen.stop_execution(record.children[0].arn)
+    types = [e["type"] for e in await frozen.history_events(record.children[0].arn)]
+    assert types[-2:] == ["ParallelStateAborted", "ExecutionAborted"]
+    await advance(frozen, 10)
+    assert (await frozen.wait(arn)).status == "SUCCEEDED"
+    assert [kid.status for kid in record.children] == ["ABORTED", "SUCCEEDED"]
+
+
+async def test_a_stopped_child_is_a_failure_against_the_tolerance(frozen: Engine) -> None:
+    arn, record = await start_waiting(frozen, [10, 10, 10], ToleratedFailureCount=0)
+    await frozen.stop_execution(record.children[1].arn)
+    done = await frozen.wait(arn)
+    assert (done.status, done.error) == ("FAILED", THRESHOLD)
+    assert record.status == "FAILED"
+    assert [kid.status for kid in record.children] == ["ABORTED"] * 3
+    types = [e["type"] for e in await frozen.history_events(arn)]
+    assert types[-4:] == ["MapRunStarted", "MapRunFailed", "MapStateFailed", "ExecutionFailed"]
+
+
+async def test_stopping_a_closed_child_changes_nothing(engine: Engine) -> None:
+    done = await run(engine, distributed(PASS_CHILD, "P"), [1])
+    child = (await only_run(engine, done.arn)).children[0]
+    events = await engine.history_events(child.arn)
+    assert (await engine.stop_execution(child.arn)).status == "SUCCEEDED"
+    assert await engine.history_events(child.arn) == events
+
+
+async def test_stopping_an_express_child_is_an_invalid_arn(frozen: Engine) -> None:
+    sm = await frozen.create_state_machine("sm", distributed(CHOOSY_CHILD, "C", "EXPRESS"))
+    arn = (await frozen.start_execution(sm.arn, [10])).arn
+    await settle()
+    child = (await only_run(frozen, arn)).children[0]
+    with pytest.raises(ServiceError) as exc:
+        await frozen.stop_execution(child.arn)
+    assert error_of(exc) == ("InvalidArn",
+                             "Invalid Arn: 'Resource type not valid in this context: express'")
+    assert child.status == "RUNNING"
+
+
+async def test_stopping_the_parent_records_the_aborts_everywhere(frozen: Engine) -> None:
+    arn, record = await start_waiting(frozen, [10, 10], MaxConcurrency=1)
+    await frozen.stop_execution(arn, "Halt", "parent")
+    types = [e["type"] for e in await frozen.history_events(arn)]
+    assert types[-3:] == ["MapRunAborted", "MapStateAborted", "ExecutionAborted"]
+    counts = record.to_aws()["executionCounts"]
+    assert (counts["aborted"], counts["pending"], counts["running"]) == (1, 1, 0)
+    assert (await frozen.describe_execution(arn)).status == "ABORTED"
+
+
+async def test_a_parent_timeout_aborts_the_map_run_and_its_children(engine: Engine) -> None:
+    definition = distributed(CHOOSY_CHILD, "C", ToleratedFailureCount=5)
+    definition["TimeoutSeconds"] = 5
+    done = await run(engine, definition, [10, 10])
+    assert (done.status, done.stop_date - done.start_date) == ("TIMED_OUT", 5)
+    record = await only_run(engine, done.arn)
+    assert record.status == "ABORTED"
+    assert [kid.status for kid in record.children] == ["ABORTED", "ABORTED"]
+
+
+async def test_an_express_child_times_out_after_five_minutes(engine: Engine) -> None:
+    definition = distributed(CHOOSY_CHILD, "C", "EXPRESS", ToleratedFailureCount=1)
+    done = await run(engine, definition, [299, 301])
+    assert done.status == "SUCCEEDED"
+    record = await only_run(engine, done.arn)
+    by_status = {kid.status: kid for kid in record.children}
+    assert set(by_status) == {"SUCCEEDED", "TIMED_OUT"}
+    timed_out = by_status["TIMED_OUT"]
+    assert timed_out.stop_date - timed_out.start_date == 300
+    counts = record.to_aws()["executionCounts"]
+    assert (counts["timedOut"], counts["succeeded"], counts["failed"]) == (1, 1, 0)
+
+
+async def test_a_timed_out_express_child_is_a_failure_against_the_tolerance(
+    engine: Engine,
+) -> None:
+    done = await run(engine, distributed(CHOOSY_CHILD, "C", "EXPRESS"), [301])
+    assert (done.status, done.error) == ("FAILED", THRESHOLD)
+    assert (await only_run(engine, done.arn)).children[0].status == "TIMED_OUT"
+
+
+async def test_a_standard_child_has_no_five_minute_limit(engine: Engine) -> None:
+    done = await run(engine, distributed(CHOOSY_CHILD, "C"), [3600])
+    assert done.status == "SUCCEEDED"
+    assert (await only_run(engine, done.arn)).children[0].status == "SUCCEEDED"
+
+
+async def test_an_item_processor_has_no_timeout_of_its_own(frozen: Engine) -> None:
+    # Checklist §4.9: ItemProcessor is {ProcessorConfig?, StartAt, States, Comment?}.
+    processor = distributed(PASS_CHILD, "P")["States"]["M"]["ItemProcessor"]
+    processor["TimeoutSeconds"] = 5
+    definition = {"StartAt": "M", "States": {"M": {"Type": "Map", "ItemProcessor": processor,
+                                                   "End": True}}}
+    with pytest.raises(InvalidDefinition, match="Field 'TimeoutSeconds' is not supported"):
+        await frozen.create_state_machine("sm", definition)
+
+
+# -- DescribeStateMachineForExecution of a child -------------------------------------------------
+
+
+async def test_a_child_runs_its_processor_as_a_state_machine(engine: Engine) -> None:
+    definition = distributed(PASS_CHILD, "P", Label="Lbl")
+    done = await run(engine, definition, [1])
+    parent = await engine.describe_state_machine_for_execution(done.arn)
+    child = (await only_run(engine, done.arn)).children[0]
+    machine = await engine.describe_state_machine_for_execution(child.arn)
+    assert (machine.arn, machine.name) == (f"{ARN}:stateMachine:sm/Lbl", "sm/Lbl")
+    assert json.loads(machine.definition) == definition["States"]["M"]["ItemProcessor"]
+    assert machine.role_arn == parent.role_arn
+    assert engine.child_machine_members(child.arn) == {
+        "mapRunArn": child.map_run_arn, "label": "Lbl"}
+    assert engine.child_machine_members(done.arn) == {}
+
+
+async def test_a_nested_child_runs_the_inner_processor(engine: Engine) -> None:
+    inner = distributed(PASS_CHILD, "P")["States"]["M"]
+    inner["ItemsPath"] = "$.items"
+    definition = distributed({"N/x": inner}, "N/x", Label="Outer")
+    done = await run(engine, definition, [{"items": [1]}])
+    nested = await only_run(engine, (await only_run(engine, done.arn)).children[0].arn)
+    machine = await engine.describe_state_machine_for_execution(nested.children[0].arn)
+    assert (machine.arn, machine.name) == (f"{ARN}:stateMachine:sm/N/x", "sm/N/x")
+    assert json.loads(machine.definition) == inner["ItemProcessor"]
+    assert engine.child_machine_members(nested.children[0].arn)["label"] == "N/x"
 
 
 # -- errors ---------------------------------------------------------------------------------
