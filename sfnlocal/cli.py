@@ -37,7 +37,7 @@ from typing import Any, TextIO
 
 from sfnlocal import __version__, asl
 from sfnlocal.asl.diagnostics import Diagnostic
-from sfnlocal.config import ConfigError
+from sfnlocal.datafile import ConfigError
 from sfnlocal.errors import InvalidDefinition, ServiceError
 from sfnlocal.integrations.base import Registry
 from sfnlocal.integrations.mock import ENV_VAR, MockConfig, MockConfigError, load_mock_config

@@ -55,11 +55,11 @@ from sfnlocal.engine.validation import (
     check_arn,
     check_enum,
     check_name,
+    split_test_case,
 )
 from sfnlocal.engine.versions import VersionRegistry, VersionsApi, check_version_description
 from sfnlocal.errors import ServiceError
 from sfnlocal.integrations.base import Registry
-from sfnlocal.integrations.mock import split_test_case
 from sfnlocal.integrations.states_executions import PARENT_KEY
 
 __all__ = ["DEFAULT_ROLE_ARN", "Engine"]

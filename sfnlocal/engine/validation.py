@@ -20,6 +20,7 @@ __all__ = [
     "is_alias_name",
     "is_valid_name",
     "split_state_machine_arn",
+    "split_test_case",
     "validation_error",
 ]
 
@@ -113,6 +114,12 @@ def check_alias_arn(arn: str) -> tuple[str, str]:
 def is_alias_name(name: str) -> bool:
     """True for a valid alias name (1 to 80 characters of AWS's pattern, not only digits)."""
     return len(name) <= 80 and _ALIAS_NAME.match(name) is not None
+
+
+def split_test_case(state_machine_arn: str) -> tuple[str, str | None]:
+    """``(arn, test case)`` of ``arn#TestCase`` (a mock file's test case); ``(arn, None)`` otherwise."""
+    arn, sep, case = state_machine_arn.partition("#")
+    return (arn, case) if sep else (state_machine_arn, None)
 
 
 def validation_error(value: object, member: str, constraint: str) -> ServiceError:

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sfnlocal.asl.model import Block, MapState, ParallelState, StateMachine, TaskState
 from sfnlocal.datafile import ConfigError, read_document
+from sfnlocal.engine.validation import split_test_case
 from sfnlocal.errors import ServiceError, StatesError
 
 if TYPE_CHECKING:
@@ -311,12 +312,6 @@ def _type_name(value: Any) -> str:
 
 
 # -- executions --------------------------------------------------------------------------------
-
-
-def split_test_case(state_machine_arn: str) -> tuple[str, str | None]:
-    """``(arn, test case)`` of ``arn#TestCase``; ``(arn, None)`` for a plain ARN."""
-    arn, sep, case = state_machine_arn.partition("#")
-    return (arn, case) if sep else (state_machine_arn, None)
 
 
 def mocked_registry(registry: Registry, machine_name: str, machine: StateMachine,
