@@ -5,15 +5,19 @@
 ``aws-sdk:sqs:*``): ``ensure_sqs`` registers one on the engine's clock when the engine has none, so
 a worker can receive the task token a state machine sent and answer with ``SendTaskSuccess``.
 
-Served: CreateQueue, GetQueueUrl, ListQueues, DeleteQueue, PurgeQueue, Get/SetQueueAttributes,
-SendMessage(Batch), ReceiveMessage (long polling runs on the engine's clock), DeleteMessage(Batch)
-and ChangeMessageVisibility(Batch). Queue URLs handed out are ``http://<host:port of the
-request>/<account>/<name>``; any URL ending in ``/<account>/<name>`` names the queue.
+Served: every action of the SQS API: CreateQueue, GetQueueUrl, ListQueues, DeleteQueue,
+PurgeQueue, Get/SetQueueAttributes, SendMessage(Batch), ReceiveMessage (long polling runs on the
+engine's clock), DeleteMessage(Batch), ChangeMessageVisibility(Batch), Tag/UntagQueue,
+ListQueueTags, ListDeadLetterSourceQueues, Add/RemovePermission and the message move tasks
+(Start/List/CancelMessageMoveTask, moving on the engine's clock). Queue URLs handed out are
+``http://<host:port of the request>/<account>/<name>``; any URL ending in ``/<account>/<name>``
+names the queue.
 
 Errors are what SQS's JSON protocol sends: HTTP 400, ``{"__type": "com.amazonaws.sqs#<Shape>",
 "message": ...}`` and ``x-amzn-query-error: <query code>;Sender``. botocore reports the query code
 (``AWS.SimpleQueueService.NonExistentQueue``) as ``Error.Code`` and raises the modelled exception
-class named by the shape (``QueueDoesNotExist``).
+class named by the shape (``QueueDoesNotExist``). ``ResourceNotFoundException`` is a 404 and
+``OverLimit`` a 403, as SQS sends them.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ _WIRE = {
         "TooManyEntriesInBatchRequest", "InvalidBatchEntryId", "BatchEntryIdsNotDistinct",
         "UnsupportedOperation", "QueueDeletedRecently")},
 }
+_STATUS = {"ResourceNotFoundException": 404, "OverLimit": 403}
 _SERVICE_ERROR_TYPE = "com.amazonaws.sqs#"
 _CORAL_TYPE = "com.amazon.coral.service#"
 
@@ -95,7 +100,7 @@ async def serve_sqs(request: web.Request, action: str) -> web.Response:
     except ApiError as err:
         return _protocol_error(err)
     except ServiceError as err:
-        return sqs_error(err.code, err.message)
+        return sqs_error(err.code, err.message, _STATUS.get(err.code, 400))
     except Exception:
         logger.exception("internal error in %s%s", TARGET_PREFIX, action)
         return sqs_error("InternalFailure", "The request processing has failed because of an "
@@ -124,8 +129,9 @@ def _local_urls(result: dict[str, Any], base: str) -> dict[str, Any]:
     out = dict(result)
     if "QueueUrl" in out:
         out["QueueUrl"] = base + urlparse(out["QueueUrl"]).path
-    if "QueueUrls" in out:
-        out["QueueUrls"] = [base + urlparse(url).path for url in out["QueueUrls"]]
+    for key in ("QueueUrls", "queueUrls"):
+        if key in out:
+            out[key] = [base + urlparse(url).path for url in out[key]]
     return out
 
 

@@ -123,6 +123,18 @@ _SPECS: dict[str, _Spec] = {
     "ChangeMessageVisibilityBatch": (
         {**_URL, "Entries": _entries({**_HANDLE, "VisibilityTimeout": _integer})},
         ("QueueUrl", "Entries")),
+    "TagQueue": ({**_URL, "Tags": _string_map}, ("QueueUrl", "Tags")),
+    "UntagQueue": ({**_URL, "TagKeys": _strings}, ("QueueUrl", "TagKeys")),
+    "ListQueueTags": (_URL, ("QueueUrl",)),
+    "ListDeadLetterSourceQueues": ({**_URL, "NextToken": _string, "MaxResults": _integer},
+                                   ("QueueUrl",)),
+    "AddPermission": ({**_URL, "Label": _string, "AWSAccountIds": _strings, "Actions": _strings},
+                      ("QueueUrl", "Label", "AWSAccountIds", "Actions")),
+    "RemovePermission": ({**_URL, "Label": _string}, ("QueueUrl", "Label")),
+    "StartMessageMoveTask": ({"SourceArn": _string, "DestinationArn": _string,
+                              "MaxNumberOfMessagesPerSecond": _integer}, ("SourceArn",)),
+    "ListMessageMoveTasks": ({"SourceArn": _string, "MaxResults": _integer}, ("SourceArn",)),
+    "CancelMessageMoveTask": ({"TaskHandle": _string}, ("TaskHandle",)),
 }
 ACTIONS = frozenset(_SPECS)
 """The actions the server's SQS API serves."""

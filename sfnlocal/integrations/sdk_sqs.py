@@ -28,7 +28,8 @@ async def _send(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
     return await service.send_message(
         p.get("QueueUrl", ""), p.get("MessageBody"), delay_seconds=p.get("DelaySeconds"),
         message_attributes=p.get("MessageAttributes"), group_id=p.get("MessageGroupId"),
-        deduplication_id=p.get("MessageDeduplicationId"))
+        deduplication_id=p.get("MessageDeduplicationId"),
+        system_attributes=p.get("MessageSystemAttributes"))
 
 
 async def _send_batch(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
@@ -69,7 +70,7 @@ async def _get_url(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _create(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
-    return await service.create_queue(p.get("QueueName", ""), p.get("Attributes"))
+    return await service.create_queue(p.get("QueueName", ""), p.get("Attributes"), p.get("tags"))
 
 
 async def _delete_queue(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
@@ -94,6 +95,45 @@ async def _list(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
                                      p.get("NextToken"))
 
 
+async def _tag(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.tag_queue(p.get("QueueUrl", ""), p.get("Tags") or {})
+
+
+async def _untag(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.untag_queue(p.get("QueueUrl", ""), p.get("TagKeys") or [])
+
+
+async def _tags(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.list_queue_tags(p.get("QueueUrl", ""))
+
+
+async def _dlq_sources(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.list_dead_letter_source_queues(
+        p.get("QueueUrl", ""), p.get("MaxResults"), p.get("NextToken"))
+
+
+async def _add_permission(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.add_permission(p.get("QueueUrl", ""), p.get("Label", ""),
+                                        p.get("AWSAccountIds") or [], p.get("Actions") or [])
+
+
+async def _remove_permission(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.remove_permission(p.get("QueueUrl", ""), p.get("Label", ""))
+
+
+async def _start_move(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.start_message_move_task(
+        p.get("SourceArn", ""), p.get("DestinationArn"), p.get("MaxNumberOfMessagesPerSecond"))
+
+
+async def _list_moves(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.list_message_move_tasks(p.get("SourceArn", ""), p.get("MaxResults"))
+
+
+async def _cancel_move(service: SqsService, p: dict[str, Any]) -> dict[str, Any]:
+    return await service.cancel_message_move_task(p.get("TaskHandle", ""))
+
+
 SDK_SQS_ACTIONS: dict[str, _Action] = {
     "sendMessage": _send,
     "sendMessageBatch": _send_batch,
@@ -109,6 +149,15 @@ SDK_SQS_ACTIONS: dict[str, _Action] = {
     "setQueueAttributes": _set_attributes,
     "purgeQueue": _purge,
     "listQueues": _list,
+    "tagQueue": _tag,
+    "untagQueue": _untag,
+    "listQueueTags": _tags,
+    "listDeadLetterSourceQueues": _dlq_sources,
+    "addPermission": _add_permission,
+    "removePermission": _remove_permission,
+    "startMessageMoveTask": _start_move,
+    "listMessageMoveTasks": _list_moves,
+    "cancelMessageMoveTask": _cancel_move,
 }
 """The served ``aws-sdk:sqs`` actions (resource action name → call on the service)."""
 
@@ -143,9 +192,14 @@ class SdkSqs:
             raise _sdk_error(err, request_id) from None
 
 
+_STATUS = {"ResourceNotFoundException": 404, "OverLimit": 403}
+
+
 def _sdk_error(err: ServiceError, request_id: str) -> StatesError:
     """``Sqs.<Code>Exception`` in the Java SDK v2 format of SDK integrations."""
+    name = err.code if err.code.endswith("Exception") else f"{err.code}Exception"
+    status = _STATUS.get(err.code, 400)
     return StatesError(
-        f"Sqs.{err.code}Exception",
-        f"{err.message} (Service: Sqs, Status Code: 400, Request ID: {request_id})",
+        f"Sqs.{name}",
+        f"{err.message} (Service: Sqs, Status Code: {status}, Request ID: {request_id})",
     )

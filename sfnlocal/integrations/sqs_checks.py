@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sfnlocal.errors import ServiceError
+from sfnlocal.integrations.sqs_access import check_policy
 from sfnlocal.integrations.sqs_model import (
     FIFO_ONLY,
     LIMITS,
@@ -32,6 +33,7 @@ __all__ = [
     "check_body",
     "check_name",
     "check_range",
+    "check_system_attributes",
     "each",
     "queue_attribute",
     "queue_attributes",
@@ -83,6 +85,8 @@ def queue_attribute(key: str, value: str, fifo: bool, by_arn: FindQueue) -> str:
         return value.lower()
     if key == "RedrivePolicy":
         return _redrive_policy(value, fifo, by_arn)
+    if key == "Policy":
+        return check_policy(value)
     return value
 
 
@@ -162,6 +166,22 @@ def check_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> dict[str, d
         out[name] = {"DataType": str(data_type),
                      key: binary(value) if kind == "Binary" else str(value)}
     return out
+
+
+def check_system_attributes(attributes: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """``MessageSystemAttributes``: only ``AWSTraceHeader``, a non-empty String (its value)."""
+    for name in attributes:
+        if name != "AWSTraceHeader":
+            raise invalid(f"Message system attribute name '{name}' is invalid.")
+    header = attributes.get("AWSTraceHeader")
+    if header is None:
+        return None
+    value = header.get("StringValue") if isinstance(header, Mapping) else None
+    if not isinstance(header, Mapping) or header.get("DataType") != "String" \
+            or not isinstance(value, str) or not value:
+        raise invalid("The message system attribute 'AWSTraceHeader' must be of DataType String "
+                      "with a non-empty StringValue.")
+    return value
 
 
 def selected(name: str, wanted: list[str]) -> bool:

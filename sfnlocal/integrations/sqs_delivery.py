@@ -128,5 +128,6 @@ class Delivery:
             "ApproximateFirstReceiveTimestamp": str(int((message.first_receive_at or 0) * 1000)),
             "SequenceNumber": message.sequence, "MessageDeduplicationId": message.dedup_id,
             "MessageGroupId": message.group_id, "DeadLetterQueueSourceArn": message.dlq_source,
+            "AWSTraceHeader": message.trace_header,
         }
         return {k: v for k, v in values.items() if v is not None and (every or k in names)}

@@ -126,6 +126,7 @@ class Message:
     first_receive_at: float | None = None
     handle: str | None = None
     dlq_source: str | None = None
+    trace_header: str | None = None
 
     def in_flight(self, now: float) -> bool:
         """Received and not visible again yet."""
@@ -134,7 +135,7 @@ class Message:
 
 @dataclass(slots=True)
 class Queue:
-    """One queue: attributes (SQS's string values), messages and waiting long polls."""
+    """One queue: attributes (SQS's string values), tags, messages and waiting long polls."""
 
     name: str
     url: str
@@ -146,6 +147,7 @@ class Queue:
     handles: dict[str, Message] = field(default_factory=dict)
     dedup: dict[tuple[str | None, str], tuple[float, dict[str, Any]]] = field(default_factory=dict)
     waiters: set[asyncio.Future[None]] = field(default_factory=set)
+    tags: dict[str, str] = field(default_factory=dict)
     purged_at: float | None = None
     deleted: bool = False
 

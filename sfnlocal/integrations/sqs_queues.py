@@ -13,15 +13,18 @@ handle (the old one stops working); long polling (``WaitTimeSeconds`` ≤ 20) wo
 the clock; ``RedrivePolicy`` moving a message to its dead-letter queue once it has been received
 ``maxReceiveCount`` times; FIFO queues deliver each message group in order and hold a group while
 one of its messages is in flight, deduplicate within 5 minutes (by ``MessageDeduplicationId`` or the
-body's SHA-256) and number messages; retention expiry; the MD5 digests clients verify. All time
-comes from the injected ``Clock``.
+body's SHA-256) and number messages; retention expiry; the MD5 digests clients verify; the
+``AWSTraceHeader`` system attribute; queue tags; ``AddPermission``/``RemovePermission`` written
+into the ``Policy`` attribute; message move tasks redriving a dead-letter queue at a rate. All
+time comes from the injected ``Clock``.
 
 A queue URL is matched by its last two path segments (account and name), whatever its host: the
 ``https://sqs.<region>.amazonaws.com/<account>/<name>`` URLs this service hands out and the
 ``http://<server>/<account>/<name>`` URLs of the server's SQS API name the same queue.
 
-The service is this facade; the data lives in ``sqs_model``, parameter checks in ``sqs_checks``
-and the receive side in ``sqs_delivery``.
+The service is this facade; the data lives in ``sqs_model``, parameter checks in ``sqs_checks``,
+tags and policies in ``sqs_access``, the receive side in ``sqs_delivery`` and message move tasks
+in ``sqs_moves``.
 """
 
 from __future__ import annotations
@@ -36,12 +39,14 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from sfnlocal.integrations.sqs_access import policy_with, policy_without, tagged
 from sfnlocal.integrations.sqs_checks import (
     check_attributes,
     check_batch,
     check_body,
     check_name,
     check_range,
+    check_system_attributes,
     each,
     queue_attribute,
     queue_attributes,
@@ -62,6 +67,7 @@ from sfnlocal.integrations.sqs_model import (
     no_queue,
     text,
 )
+from sfnlocal.integrations.sqs_moves import Moves
 
 if TYPE_CHECKING:
     from sfnlocal.engine.clock import Clock
@@ -92,18 +98,24 @@ class SqsService:
         self._queues: dict[str, Queue] = {}
         self._sequence = itertools.count(18_000_000_000_000_000_000)
         self._delivery = Delivery(clock, account, self._by_arn, self._uuid)
+        self._moves = Moves(clock, self._by_arn, self._sources_of, self._uuid)
 
     # -- queues --------------------------------------------------------------------------------
 
     async def create_queue(
-        self, name: str, attributes: Mapping[str, Any] | None = None
+        self, name: str, attributes: Mapping[str, Any] | None = None,
+        tags: Mapping[str, str] | None = None,
     ) -> dict[str, Any]:
-        """CreateQueue: ``{"QueueUrl"}``; idempotent when the attributes match."""
+        """CreateQueue: ``{"QueueUrl"}``; idempotent when the attributes match.
+
+        ``tags`` are set on a new queue (an existing queue keeps its own).
+        """
         attrs = {k: text(v) for k, v in (attributes or {}).items()}
         fifo = attrs.get("FifoQueue", "false").lower() == "true"
         check_name(name, fifo)
         wanted = queue_attributes(attrs, fifo, self._by_arn)
         existing = self._queues.get(name)
+        new_tags = tagged(None, name, tags or {})
         if existing is not None:
             for key, value in wanted.items():
                 if existing.attributes.get(key) != value:
@@ -113,11 +125,18 @@ class SqsService:
         now = self.clock.now()
         queue = Queue(name, f"{self.endpoint}/{self.account}/{name}",
                       f"arn:aws:sqs:{self.region}:{self.account}:{name}", wanted, now, now)
+        queue.tags = new_tags
         self._queues[name] = queue
         return {"QueueUrl": queue.url}
 
     def _by_arn(self, arn: str) -> Queue | None:
         return next((q for q in self._queues.values() if q.arn == arn), None)
+
+    def _sources_of(self, dlq_arn: str) -> list[Queue]:
+        """The queues whose ``RedrivePolicy`` targets ``dlq_arn``, by name."""
+        return [q for _, q in sorted(self._queues.items())
+                if json.loads(q.attributes.get("RedrivePolicy") or "{}")
+                .get("deadLetterTargetArn") == dlq_arn]
 
     def _queue(self, url: str | None) -> Queue:
         if not url:
@@ -146,15 +165,36 @@ class SqsService:
         and a ``NextToken`` for the rest.
         """
         names = [n for n in sorted(self._queues) if n.startswith(prefix or "")]
+        urls, token = self._page(names, max_results, next_token)
+        result: dict[str, Any] = {"QueueUrls": urls} if urls else {}
+        if token is not None:
+            result["NextToken"] = token
+        return result
+
+    def _page(self, names: list[str], max_results: int | None, next_token: str | None
+              ) -> tuple[list[str], str | None]:
+        """One page of the queues ``names`` (sorted): their URLs and the next page's token."""
         if next_token is not None:
             after = _token_name(next_token)
             names = [n for n in names if n > after]
         if max_results is not None:
             check_range("MaxResults", max_results, 1, 1000)
         page = names[:max_results or 1000]
-        result: dict[str, Any] = {"QueueUrls": [self._queues[n].url for n in page]} if page else {}
+        token = None
         if max_results is not None and len(names) > len(page):
-            result["NextToken"] = base64.b64encode(json.dumps({"after": page[-1]}).encode()).decode()
+            token = base64.b64encode(json.dumps({"after": page[-1]}).encode()).decode()
+        return [self._queues[n].url for n in page], token
+
+    async def list_dead_letter_source_queues(
+        self, url: str, max_results: int | None = None, next_token: str | None = None,
+    ) -> dict[str, Any]:
+        """ListDeadLetterSourceQueues: ``{"queueUrls": [...], "NextToken"?}``, paged as ListQueues."""
+        dlq = self._queue(url)
+        names = [q.name for q in self._sources_of(dlq.arn)]
+        urls, token = self._page(names, max_results, next_token)
+        result: dict[str, Any] = {"queueUrls": urls}
+        if token is not None:
+            result["NextToken"] = token
         return result
 
     async def delete_queue(self, url: str) -> dict[str, Any]:
@@ -206,21 +246,83 @@ class SqsService:
         queue.notify()
         return {}
 
+    # -- tags and permissions ------------------------------------------------------------------
+
+    async def tag_queue(self, url: str, tags: Mapping[str, str]) -> dict[str, Any]:
+        """TagQueue: add ``tags`` (a key already there takes the new value)."""
+        queue = self._queue(url)
+        if not tags:
+            raise missing("Tags")
+        queue.tags = tagged(queue, queue.name, tags)
+        return {}
+
+    async def untag_queue(self, url: str, keys: Sequence[str]) -> dict[str, Any]:
+        """UntagQueue: remove the tags ``keys`` (keys the queue lacks are ignored)."""
+        queue = self._queue(url)
+        if not keys or not all(1 <= len(key) <= 128 for key in keys):
+            raise invalid("Tag keys must be between 1 and 128 characters in length.")
+        queue.tags = {k: v for k, v in queue.tags.items() if k not in keys}
+        return {}
+
+    async def list_queue_tags(self, url: str) -> dict[str, Any]:
+        """ListQueueTags: ``{"Tags": {...}}`` (no key when the queue has none)."""
+        queue = self._queue(url)
+        return {"Tags": dict(queue.tags)} if queue.tags else {}
+
+    async def add_permission(self, url: str, label: str, account_ids: Sequence[str],
+                             actions: Sequence[str]) -> dict[str, Any]:
+        """AddPermission: a statement ``label`` in the queue's ``Policy`` attribute."""
+        queue = self._queue(url)
+        queue.attributes["Policy"] = policy_with(queue, label, account_ids, actions)
+        queue.modified = self.clock.now()
+        return {}
+
+    async def remove_permission(self, url: str, label: str) -> dict[str, Any]:
+        """RemovePermission: drop statement ``label`` (and the ``Policy`` once it is empty)."""
+        queue = self._queue(url)
+        policy = policy_without(queue, label)
+        if policy is None:
+            queue.attributes.pop("Policy", None)
+        else:
+            queue.attributes["Policy"] = policy
+        queue.modified = self.clock.now()
+        return {}
+
+    # -- message move tasks --------------------------------------------------------------------
+
+    async def start_message_move_task(
+        self, source_arn: str, destination_arn: str | None = None,
+        max_per_second: int | None = None,
+    ) -> dict[str, Any]:
+        """StartMessageMoveTask: redrive a dead-letter queue (see ``sqs_moves``)."""
+        return self._moves.start(source_arn, destination_arn, max_per_second)
+
+    async def list_message_move_tasks(self, source_arn: str, max_results: int | None = None
+                                      ) -> dict[str, Any]:
+        """ListMessageMoveTasks: ``{"Results": [...]}``, the most recent first."""
+        return self._moves.recent(source_arn, max_results)
+
+    async def cancel_message_move_task(self, task_handle: str) -> dict[str, Any]:
+        """CancelMessageMoveTask: ``{"ApproximateNumberOfMessagesMoved"}``."""
+        return self._moves.cancel(task_handle)
+
     # -- sending -------------------------------------------------------------------------------
 
     async def send_message(
         self, url: str, body: str | None, *, delay_seconds: int | None = None,
         message_attributes: Mapping[str, Mapping[str, Any]] | None = None,
         group_id: str | None = None, deduplication_id: str | None = None,
+        system_attributes: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """SendMessage.
+        """SendMessage (``system_attributes``: ``MessageSystemAttributes``, ``AWSTraceHeader``).
 
         Returns:
-            ``{"MD5OfMessageBody", "MessageId", "MD5OfMessageAttributes"?, "SequenceNumber"?}``.
+            ``{"MD5OfMessageBody", "MessageId", "MD5OfMessageAttributes"?,
+            "MD5OfMessageSystemAttributes"?, "SequenceNumber"?}``.
         """
         queue = self._queue(url)
         result = self._send(queue, body, delay_seconds, message_attributes, group_id,
-                            deduplication_id)
+                            deduplication_id, system_attributes)
         queue.notify()
         return result
 
@@ -230,7 +332,7 @@ class SqsService:
         """SendMessageBatch (``Successful``/``Failed`` entries).
 
         Entries have ``Id``, ``MessageBody``, ``DelaySeconds``, ``MessageAttributes``,
-        ``MessageGroupId`` and ``MessageDeduplicationId``.
+        ``MessageSystemAttributes``, ``MessageGroupId`` and ``MessageDeduplicationId``.
         """
         queue = self._queue(url)
         check_batch(entries)
@@ -242,7 +344,8 @@ class SqsService:
         def one(entry: Mapping[str, Any]) -> dict[str, Any]:
             return self._send(queue, entry.get("MessageBody"), entry.get("DelaySeconds"),
                               entry.get("MessageAttributes"), entry.get("MessageGroupId"),
-                              entry.get("MessageDeduplicationId"))
+                              entry.get("MessageDeduplicationId"),
+                              entry.get("MessageSystemAttributes"))
 
         result = each(entries, one)
         queue.notify()
@@ -251,11 +354,12 @@ class SqsService:
     def _send(
         self, queue: Queue, body: str | None, delay: int | None,
         attributes: Mapping[str, Mapping[str, Any]] | None, group_id: str | None,
-        dedup_id: str | None,
+        dedup_id: str | None, system: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> dict[str, Any]:
         now = self.clock.now()
         body_text = check_body(body, attributes, queue.number("MaximumMessageSize"))
         attrs = check_attributes(attributes or {})
+        trace_header = check_system_attributes(system or {})
         delay = _delay(queue, delay)
         if queue.fifo:
             dedup_id = _fifo_checks(queue, body_text, group_id, dedup_id)
@@ -267,10 +371,14 @@ class SqsService:
         elif dedup_id is not None:
             raise invalid(f"Value {dedup_id} for parameter MessageDeduplicationId is invalid. "
                           f"Reason: {NOT_FOR_TYPE}")
-        message = Message(self._uuid(), body_text, attrs, now, now + delay, group_id, dedup_id)
+        message = Message(self._uuid(), body_text, attrs, now, now + delay, group_id, dedup_id,
+                          trace_header=trace_header)
         result = {"MD5OfMessageBody": md5(body_text.encode()), "MessageId": message.message_id}
         if attrs:
             result["MD5OfMessageAttributes"] = md5_of_message_attributes(attrs)
+        if trace_header is not None:
+            result["MD5OfMessageSystemAttributes"] = md5_of_message_attributes(
+                {"AWSTraceHeader": {"DataType": "String", "StringValue": trace_header}})
         if queue.fifo:
             message.sequence = result["SequenceNumber"] = str(next(self._sequence))
             queue.dedup[key] = (now + DEDUP_WINDOW, dict(result))

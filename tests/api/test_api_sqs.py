@@ -11,6 +11,7 @@ polls run in-process on an autojumping virtual clock (last section).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import random
@@ -18,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -268,6 +270,291 @@ def test_invalid_parameter_values_are_sqs_errors(sqs: Any) -> None:
     assert error_of(raised)[0] == "InvalidParameterValue"
     with pytest.raises(sqs.exceptions.InvalidMessageContents):
         sqs.send_message(QueueUrl=url, MessageBody="bell \x07")
+
+
+def arn_of(sqs: Any, url: str) -> str:
+    return str(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+               ["Attributes"]["QueueArn"])
+
+
+def test_aws_trace_header_is_kept_and_returned_when_asked(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="traced")["QueueUrl"]
+    header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    system = {"AWSTraceHeader": {"DataType": "String", "StringValue": header}}
+    sent = sqs.send_message(QueueUrl=url, MessageBody="x", MessageSystemAttributes=system)
+    # The digest of system attributes uses the message attributes' encoding.
+    assert sent["MD5OfMessageSystemAttributes"] == md5_of_message_attributes(system)
+    sqs.send_message(QueueUrl=url, MessageBody="plain")
+    got = receive(sqs, url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                  MessageSystemAttributeNames=["AWSTraceHeader"])
+    assert [m.get("Attributes") for m in got] == [{"AWSTraceHeader": header}, None]
+    got = receive(sqs, url, MaxNumberOfMessages=10)  # not asked: not returned
+    assert [m["Body"] for m in got] == ["x", "plain"]
+    assert all("Attributes" not in m for m in got)
+    batch = sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": "a", "MessageBody": "b", "MessageSystemAttributes": system},
+        {"Id": "c", "MessageBody": "d", "MessageSystemAttributes": {
+            "Other": {"DataType": "String", "StringValue": "v"}}}])
+    assert [e["Id"] for e in batch["Successful"]] == ["a"]
+    assert batch["Failed"][0]["Code"] == "InvalidParameterValue"
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageSystemAttributes={
+            "AWSTraceHeader": {"DataType": "Number", "StringValue": "1"}})
+    assert error_of(raised)[0] == "InvalidParameterValue"
+
+
+# -- tags ---------------------------------------------------------------------------------------
+
+
+def test_tags_on_create_tag_untag_and_list(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="tagged", tags={"team": "a", "env": "dev"})["QueueUrl"]
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "a", "env": "dev"}
+    sqs.tag_queue(QueueUrl=url, Tags={"env": "prod", "cost": "42"})  # same key: overwritten
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"team": "a", "env": "prod", "cost": "42"}
+    sqs.untag_queue(QueueUrl=url, TagKeys=["team", "cost", "absent"])
+    assert sqs.list_queue_tags(QueueUrl=url)["Tags"] == {"env": "prod"}
+    sqs.untag_queue(QueueUrl=url, TagKeys=["env"])
+    assert "Tags" not in sqs.list_queue_tags(QueueUrl=url)
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.tag_queue(QueueUrl=url + "-nope", Tags={"a": "b"})
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.list_queue_tags(QueueUrl=url + "-nope")
+
+
+def test_tag_limits_are_invalid_parameter_values(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="limits", tags={f"k{i}": "v" for i in range(50)})["QueueUrl"]
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.tag_queue(QueueUrl=url, Tags={"one-more": "v"})  # at most 50 tags a queue
+    assert error_of(raised) == ("InvalidParameterValue", "Too many tags added for queue limits.")
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.tag_queue(QueueUrl=url, Tags={"k1": "v" * 257})
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.untag_queue(QueueUrl=url, TagKeys=[])
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.create_queue(QueueName="too-many", tags={f"k{i}": "v" for i in range(51)})
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.get_queue_url(QueueName="too-many")
+
+
+# -- dead-letter sources ------------------------------------------------------------------------
+
+
+def test_list_dead_letter_source_queues_pages(server: ServerThread, sqs: Any) -> None:
+    dlq = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+    policy = json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq), "maxReceiveCount": 3})
+    for name in ("src-c", "src-a", "src-b"):
+        sqs.create_queue(QueueName=name, Attributes={"RedrivePolicy": policy})
+    sqs.create_queue(QueueName="unrelated")
+    listed = sqs.list_dead_letter_source_queues(QueueUrl=dlq)
+    assert listed["queueUrls"] == [f"{server.url}/{ACCOUNT}/src-{n}" for n in "abc"]
+    assert "NextToken" not in listed  # only with MaxResults
+    first = sqs.list_dead_letter_source_queues(QueueUrl=dlq, MaxResults=2)
+    assert [u.rsplit("/", 1)[1] for u in first["queueUrls"]] == ["src-a", "src-b"]
+    rest = sqs.list_dead_letter_source_queues(QueueUrl=dlq, MaxResults=2,
+                                              NextToken=first["NextToken"])
+    assert [u.rsplit("/", 1)[1] for u in rest["queueUrls"]] == ["src-c"]
+    assert "NextToken" not in rest
+    pages = sqs.get_paginator("list_dead_letter_source_queues").paginate(
+        QueueUrl=dlq, PaginationConfig={"PageSize": 1})
+    assert [u for page in pages for u in page["queueUrls"]] == listed["queueUrls"]
+    unrelated = f"{server.url}/{ACCOUNT}/unrelated"
+    assert sqs.list_dead_letter_source_queues(QueueUrl=unrelated)["queueUrls"] == []
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.list_dead_letter_source_queues(QueueUrl=f"{server.url}/{ACCOUNT}/nope")
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.list_dead_letter_source_queues(QueueUrl=dlq, MaxResults=1001)
+    assert error_of(raised)[0] == "InvalidParameterValue"
+
+
+# -- permissions --------------------------------------------------------------------------------
+
+
+def test_add_and_remove_permission_write_the_queue_policy(sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="shared-q")["QueueUrl"]
+    arn = arn_of(sqs, url)
+    sqs.add_permission(QueueUrl=url, Label="AliceSend", AWSAccountIds=["111122223333"],
+                       Actions=["SendMessage"])
+    sqs.add_permission(QueueUrl=url, Label="Both", AWSAccountIds=["111122223333", "444455556666"],
+                       Actions=["ReceiveMessage", "DeleteMessage"])
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["Policy"])
+                        ["Attributes"]["Policy"])
+    assert policy == {"Version": "2012-10-17", "Id": f"{arn}/SQSDefaultPolicy", "Statement": [
+        {"Sid": "AliceSend", "Effect": "Allow",
+         "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+         "Action": "SQS:SendMessage", "Resource": arn},
+        {"Sid": "Both", "Effect": "Allow",
+         "Principal": {"AWS": ["arn:aws:iam::111122223333:root",
+                               "arn:aws:iam::444455556666:root"]},
+         "Action": ["SQS:ReceiveMessage", "SQS:DeleteMessage"], "Resource": arn}]}
+    sqs.remove_permission(QueueUrl=url, Label="AliceSend")
+    policy = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+                        ["Attributes"]["Policy"])
+    assert [s["Sid"] for s in policy["Statement"]] == ["Both"]
+    sqs.remove_permission(QueueUrl=url, Label="Both")
+    assert "Policy" not in sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"]) \
+        ["Attributes"]
+
+
+def test_permission_refusals(server: ServerThread, sqs: Any) -> None:
+    url = sqs.create_queue(QueueName="guarded")["QueueUrl"]
+    sqs.add_permission(QueueUrl=url, Label="one", AWSAccountIds=["111122223333"], Actions=["*"])
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.add_permission(QueueUrl=url, Label="one", AWSAccountIds=["111122223333"],
+                           Actions=["SendMessage"])
+    assert error_of(raised) == ("InvalidParameterValue", "Value one for parameter Label is "
+                                "invalid. Reason: Already exists.")
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.add_permission(QueueUrl=url, Label="owner", AWSAccountIds=["111122223333"],
+                           Actions=["DeleteQueue"])
+    assert error_of(raised) == ("InvalidParameterValue", "Value SQS:DeleteQueue for parameter "
+                                "ActionName is invalid. Reason: Only the queue owner is allowed "
+                                "to invoke this action.")
+    with pytest.raises(sqs.exceptions.OverLimit) as raised:  # at most 7 actions a statement
+        sqs.add_permission(QueueUrl=url, Label="many", AWSAccountIds=["111122223333"],
+                           Actions=["SendMessage"] * 8)
+    assert error_of(raised)[0] == "OverLimit"
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.add_permission(QueueUrl=url, Label="bad label!", AWSAccountIds=["111122223333"],
+                           Actions=["SendMessage"])
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.remove_permission(QueueUrl=url, Label="never")
+    assert error_of(raised) == ("InvalidParameterValue", "Value never for parameter Label is "
+                                "invalid. Reason: can't find label on existing policy.")
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist):
+        sqs.remove_permission(QueueUrl=url + "-nope", Label="one")
+    status, _, body = raw(server.url, "AddPermission", {"QueueUrl": url, "Label": "x"})
+    assert (status, body["__type"]) == (400, "com.amazonaws.sqs#MissingRequiredParameterException")
+    with pytest.raises(sqs.exceptions.InvalidAttributeValue):
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"Policy": "not json"})
+
+
+# -- message move tasks -------------------------------------------------------------------------
+
+
+def dead_letters(sqs: Any, bodies: list[str], source: str = "orders",
+                 dlq: str = "orders-dlq") -> tuple[str, str]:
+    """A source queue redriving into a DLQ that holds ``bodies`` (received once each)."""
+    dlq_url = sqs.create_queue(QueueName=dlq)["QueueUrl"]
+    policy = json.dumps({"deadLetterTargetArn": arn_of(sqs, dlq_url), "maxReceiveCount": 1})
+    url = sqs.create_queue(QueueName=source, Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    assert len(receive(sqs, url, MaxNumberOfMessages=10, VisibilityTimeout=0)) == len(bodies)
+    assert receive(sqs, url, MaxNumberOfMessages=10) == []  # all moved to the DLQ
+    return url, dlq_url
+
+
+def counts(sqs: Any, url: str) -> int:
+    return int(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages"])["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def test_message_move_task_redrives_to_the_source_at_its_rate(server: ServerThread,
+                                                             sqs: Any) -> None:
+    url, dlq = dead_letters(sqs, ["a", "b", "c"])
+    dlq_arn = arn_of(sqs, dlq)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, MaxNumberOfMessagesPerSecond=2) \
+        ["TaskHandle"]
+    # AWS's handle: base64 of {"taskId", "sourceArn"}.
+    assert json.loads(base64.b64decode(handle))["sourceArn"] == dlq_arn
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task == {"TaskHandle": handle, "Status": "RUNNING", "SourceArn": dlq_arn,
+                    "MaxNumberOfMessagesPerSecond": 2, "ApproximateNumberOfMessagesMoved": 0,
+                    "ApproximateNumberOfMessagesToMove": 3,
+                    "StartedTimestamp": task["StartedTimestamp"]}
+    server.advance(1)
+    assert (counts(sqs, url), counts(sqs, dlq)) == (2, 1)  # two a second
+    server.advance(1)
+    assert (counts(sqs, url), counts(sqs, dlq)) == (3, 0)
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert (task["Status"], task["ApproximateNumberOfMessagesMoved"]) == ("COMPLETED", 3)
+    assert "TaskHandle" not in task  # only while running
+    got = receive(sqs, url, MaxNumberOfMessages=10, AttributeNames=["All"])
+    assert sorted(m["Body"] for m in got) == ["a", "b", "c"]
+    assert {m["Attributes"]["ApproximateReceiveCount"] for m in got} == {"1"}
+
+
+def test_message_move_task_to_a_destination_and_cancelled(server: ServerThread,
+                                                          sqs: Any) -> None:
+    url, dlq = dead_letters(sqs, ["a", "b", "c"])
+    elsewhere = sqs.create_queue(QueueName="elsewhere")["QueueUrl"]
+    dlq_arn = arn_of(sqs, dlq)
+    handle = sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=arn_of(sqs, elsewhere),
+                                         MaxNumberOfMessagesPerSecond=1)["TaskHandle"]
+    with pytest.raises(sqs.exceptions.ClientError) as raised:  # one running task a source
+        sqs.start_message_move_task(SourceArn=dlq_arn)
+    assert error_of(raised) == ("InvalidParameterValue", "There is already a task running. Only "
+                                "one active task is allowed for a source queue arn at a given "
+                                "time.")
+    server.advance(1)
+    assert sqs.cancel_message_move_task(TaskHandle=handle) == {
+        "ApproximateNumberOfMessagesMoved": 1, "ResponseMetadata": ANY}
+    server.advance(5)
+    assert (counts(sqs, url), counts(sqs, elsewhere), counts(sqs, dlq)) == (0, 1, 2)
+    second = sqs.start_message_move_task(SourceArn=dlq_arn)["TaskHandle"]  # a new one may start
+    server.advance(1)
+    assert (counts(sqs, url), counts(sqs, dlq)) == (2, 0)  # default rate: all at once here
+    tasks = sqs.list_message_move_tasks(SourceArn=dlq_arn, MaxResults=10)["Results"]
+    assert [(t["Status"], t["ApproximateNumberOfMessagesMoved"]) for t in tasks] == \
+        [("COMPLETED", 2), ("CANCELLED", 1)]
+    assert "DestinationArn" not in tasks[0] and tasks[1]["DestinationArn"].endswith(":elsewhere")
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.cancel_message_move_task(TaskHandle=second)  # no longer running
+    assert error_of(raised)[0] == "InvalidParameterValue"
+
+
+def test_message_move_task_refusals(server: ServerThread, sqs: Any) -> None:
+    _, dlq = dead_letters(sqs, ["a"])
+    plain_arn = arn_of(sqs, sqs.create_queue(QueueName="plain")["QueueUrl"])
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.start_message_move_task(SourceArn=plain_arn)
+    assert error_of(raised) == ("InvalidParameterValue",
+                                "Source queue must be configured as a Dead Letter Queue.")
+    missing = f"arn:aws:sqs:us-east-1:{ACCOUNT}:nope"
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException) as raised:
+        sqs.start_message_move_task(SourceArn=missing)
+    assert error_of(raised) == ("ResourceNotFoundException", "The resource that you specified "
+                                "for the SourceArn parameter doesn't exist.")
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException) as raised:
+        sqs.start_message_move_task(SourceArn=arn_of(sqs, dlq), DestinationArn=missing)
+    assert "DestinationArn" in error_of(raised)[1]
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.start_message_move_task(SourceArn="not-an-arn")
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.start_message_move_task(SourceArn=arn_of(sqs, dlq), MaxNumberOfMessagesPerSecond=501)
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException):
+        sqs.list_message_move_tasks(SourceArn=missing)
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.list_message_move_tasks(SourceArn=arn_of(sqs, dlq), MaxResults=11)
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    assert sqs.list_message_move_tasks(SourceArn=plain_arn)["Results"] == []
+    with pytest.raises(sqs.exceptions.ClientError) as raised:
+        sqs.cancel_message_move_task(TaskHandle="not a handle")
+    assert error_of(raised)[0] == "InvalidParameterValue"
+    unknown = base64.b64encode(json.dumps({"taskId": "x", "sourceArn": arn_of(sqs, dlq)})
+                               .encode()).decode()
+    with pytest.raises(sqs.exceptions.ResourceNotFoundException):
+        sqs.cancel_message_move_task(TaskHandle=unknown)
+
+
+def test_a_move_task_fails_when_its_destination_is_gone(server: ServerThread, sqs: Any) -> None:
+    _, dlq = dead_letters(sqs, ["a"])
+    gone = sqs.create_queue(QueueName="gone-soon")["QueueUrl"]
+    dlq_arn = arn_of(sqs, dlq)
+    sqs.start_message_move_task(SourceArn=dlq_arn, DestinationArn=arn_of(sqs, gone))
+    sqs.delete_queue(QueueUrl=gone)
+    server.advance(1)
+    [task] = sqs.list_message_move_tasks(SourceArn=dlq_arn)["Results"]
+    assert task["Status"] == "FAILED" and task["FailureReason"]
+    assert counts(sqs, dlq) == 1
 
 
 # -- the wire: requests boto3 would refuse to send ---------------------------------------------

@@ -58,7 +58,7 @@ async def test_a_missing_queue_fails_with_the_sdk_exception() -> None:
 
 async def test_an_unserved_action_is_a_runtime_error() -> None:
     sqs = SqsService(VirtualClock(), "us-east-1", ACCOUNT)
-    definition = {"StartAt": "T", "States": {"T": task("tagQueue", {"QueueUrl": "x"})}}
+    definition = {"StartAt": "T", "States": {"T": task("moveQueue", {"QueueUrl": "x"})}}
     record = await run(definition, {}, sqs)
     assert (record.status, record.error) == ("FAILED", "States.Runtime")
 
@@ -81,3 +81,28 @@ async def test_queue_actions_create_configure_and_delete() -> None:
     assert output["getQueueAttributes"] == {"Attributes": {"DelaySeconds": "5",
                                                            "VisibilityTimeout": "7"}}
     assert await sqs.list_queues() == {}
+
+
+async def test_tags_and_dead_letter_sources_through_sdk_tasks() -> None:
+    sqs = SqsService(VirtualClock(), "us-east-1", ACCOUNT)
+    dlq = (await sqs.create_queue("dlq"))["QueueUrl"]
+    policy = json.dumps({"deadLetterTargetArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:dlq",
+                         "maxReceiveCount": 2})
+    url = (await sqs.create_queue("src", {"RedrivePolicy": policy}))["QueueUrl"]
+    definition = {"StartAt": "Tag", "States": {
+        "Tag": task("tagQueue", {"QueueUrl": url, "Tags": {"team": "a"}}, "Tags"),
+        "Tags": task("listQueueTags", {"QueueUrl": url}, "Sources"),
+        "Sources": task("listDeadLetterSourceQueues", {"QueueUrl": dlq}, "Move"),
+        "Move": {**task("startMessageMoveTask",
+                        {"SourceArn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:x"}),
+                 "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error",
+                            "Next": "Done"}]},
+        "Done": {"Type": "Succeed"},
+    }}
+    record = await run(definition, {}, sqs)
+    assert record.status == "SUCCEEDED", record.cause
+    output = json.loads(record.output)
+    assert output["listQueueTags"] == {"Tags": {"team": "a"}}
+    assert output["listDeadLetterSourceQueues"] == {"queueUrls": [url]}
+    assert output["error"]["Error"] == "Sqs.ResourceNotFoundException"
+    assert "Status Code: 404" in output["error"]["Cause"]
