@@ -5,7 +5,10 @@ needs: CreateFunction (``Code.ZipFile``), UpdateFunctionCode (``ZipFile``),
 UpdateFunctionConfiguration (``Timeout``, ``MemorySize``, ``Environment``, ``Handler``,
 ``Description``, ``Runtime``, ``Role``), GetFunction, GetFunctionConfiguration, ListFunctions
 (``Marker``/``MaxItems``), DeleteFunction and Invoke (``RequestResponse``, ``Event``, ``DryRun``,
-``LogType: Tail``).
+``LogType: Tail``); versions and aliases (PublishVersion, ListVersionsByFunction, Create/Get/
+Update/Delete/ListAliases, ``Publish`` on CreateFunction and UpdateFunctionCode, ``Qualifier``
+everywhere) and tags (TagResource, UntagResource, ListTags, CreateFunction's ``Tags``), see
+``lambda_aliases``. A qualifier naming no version or alias is ``ResourceNotFoundException``.
 
 The functions are the engine's own (``engine.integrations.lambdas``): a function created here is
 the one Task states invoke, and functions registered in code or in the config file are listed
@@ -44,6 +47,7 @@ from sfnlocal.api.lambda_shapes import (
     archive_of,
     check_function_name,
     check_runtime,
+    check_tags,
     code_location,
     configuration,
     invalid_content,
@@ -107,6 +111,9 @@ def add_lambda_routes(app: web.Application) -> None:
     router.add_put(name + "/code", _serve(_update_code))
     router.add_post(name + "/invocations", _serve(_invoke))
     router.add_get("/sfnlocal/lambda-code/{digest:[0-9a-f]{64}}.zip", _download)
+    from sfnlocal.api.lambda_aliases import add_alias_routes  # it imports this module's helpers
+
+    add_alias_routes(router, _serve)
     app.middlewares.append(_unknown_paths)
 
 
@@ -121,7 +128,9 @@ def _serve(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRe
 
     async def handler(request: web.Request) -> web.StreamResponse:
         try:
-            return await endpoint(request, await engine_for(request))
+            engine = await engine_for(request)
+            engine.integrations.lambdas.attach(engine.clock)
+            return await endpoint(request, engine)
         except LambdaApiError as err:
             return lambda_error(err.code, err.message, err.status)
         except Exception:
@@ -145,8 +154,8 @@ async def _unknown_paths(request: web.Request, handler: Handler) -> web.StreamRe
 
 def _unknown(request: web.Request) -> web.Response:
     return lambda_error("UnknownOperationException", f"Unknown operation: {request.method} "
-                        f"{request.path} (sfnlocal serves the Lambda API's function operations "
-                        f"under {_ROOT}).", 404)
+                        f"{request.path} (sfnlocal serves the Lambda API's function, version, "
+                        f"alias and tag operations).", 404)
 
 
 async def _download(request: web.Request) -> web.StreamResponse:
@@ -214,9 +223,12 @@ def _reply(engine: Engine, document: Any, status: int = 200) -> web.Response:
                         headers={"x-amzn-RequestId": str(uuid.uuid4())})
 
 
-def _config_reply(engine: Engine, function: LambdaFunction, status: int = 200) -> web.Response:
+def _config_reply(
+    engine: Engine, function: LambdaFunction, status: int = 200, qualifier: str | None = None
+) -> web.Response:
     settings = engine.settings
-    return _reply(engine, configuration(function, settings.region, settings.account), status)
+    shape = configuration(function, settings.region, settings.account, qualifier)
+    return _reply(engine, shape, status)
 
 
 # -- function settings -----------------------------------------------------------------------------
@@ -329,6 +341,17 @@ def _update(engine: Engine, name: str, changes: dict[str, Any]) -> LambdaFunctio
         raise invalid_parameter(str(exc)) from None
 
 
+def _publish(engine: Engine, name: str, description: str | None = None) -> LambdaFunction:
+    """Publish ``$LATEST`` of ``name`` as a version (the last one when nothing changed)."""
+    try:
+        return engine.integrations.lambdas.publish(name, description=description,
+                                                   modified=engine.clock.now())
+    except KeyError:
+        raise not_found(_arn(engine, FunctionRef(name))) from None
+    except LambdaConfigError as exc:
+        raise invalid_parameter(str(exc)) from None
+
+
 def _check_revision(body: dict[str, Any], function: LambdaFunction) -> None:
     revision = member(body, "RevisionId", "string")
     if revision is not None and revision != function.revision:
@@ -354,6 +377,8 @@ async def _create(request: web.Request, engine: Engine) -> web.Response:
         raise invalid_parameter("Runtime and Handler are mandatory parameters for functions "
                                 "created with deployment packages.")
     settings = _settings(body)
+    tags = check_tags(member(body, "Tags", "object") or {})
+    publish = member(body, "Publish", "boolean")
     archive = await _archive(code)
     functions = engine.integrations.lambdas
     if functions.latest(ref.name) is not None:
@@ -361,6 +386,9 @@ async def _create(request: web.Request, engine: Engine) -> web.Response:
                              409)
     config = FunctionConfig(ref.name, code=archive, mode="isolated", **{**settings, "role": role})
     function = _add(functions, config, engine.clock.now())
+    functions.family(ref.name).tags.update(tags)
+    if publish:
+        function = _publish(engine, ref.name)
     same = config.runtime == "python{}.{}".format(*sys.version_info[:2])
     logger.log(logging.INFO if same else logging.WARNING, "Lambda function %s (%s) created: it "
                "runs with the local interpreter, Python %s (%s)", ref.name, config.runtime,
@@ -374,10 +402,12 @@ async def _get(request: web.Request, engine: Engine) -> web.Response:
     settings = engine.settings
     location = code_location(function.config, f"{request.scheme}://{request.host}")
     code = {"RepositoryType": "S3", **({"Location": location} if location else {})}
-    return _reply(engine, {
-        "Configuration": configuration(function, settings.region, settings.account),
-        "Code": code,
-    })
+    shape = configuration(function, settings.region, settings.account, ref.qualifier)
+    reply: dict[str, Any] = {"Configuration": shape, "Code": code}
+    tags = engine.integrations.lambdas.family(ref.name).tags
+    if tags:
+        reply["Tags"] = dict(tags)
+    return _reply(engine, reply)
 
 
 def _find(engine: Engine, ref: FunctionRef) -> LambdaFunction:
@@ -388,7 +418,8 @@ def _find(engine: Engine, ref: FunctionRef) -> LambdaFunction:
 
 
 async def _get_configuration(request: web.Request, engine: Engine) -> web.Response:
-    return _config_reply(engine, _find(engine, _path_ref(request)))
+    ref = _path_ref(request)
+    return _config_reply(engine, _find(engine, ref), qualifier=ref.qualifier)
 
 
 async def _list(request: web.Request, engine: Engine) -> web.Response:
@@ -434,6 +465,10 @@ async def _delete(request: web.Request, engine: Engine) -> web.Response:
         found = functions.find(ref)
         if found is None or found.qualifier != ref.qualifier:
             raise not_found(_arn(engine, ref))
+        aliases = functions.family(ref.name).referencing(ref.qualifier)
+        if aliases:
+            raise LambdaApiError("ResourceConflictException", "Unable to delete version because "
+                                 f"the following aliases reference it: [{', '.join(aliases)}]", 409)
     if not functions.remove(ref.name, ref.qualifier):
         raise not_found(_arn(engine, ref))
     return web.Response(status=204, headers={"x-amzn-RequestId": str(uuid.uuid4())})
@@ -448,9 +483,13 @@ async def _update_code(request: web.Request, engine: Engine) -> web.Response:
         raise invalid_parameter(f"The function {ref.name} is a Python callable registered in "
                                 "code: its code cannot be replaced through the API.")
     archive = await _archive(body)
+    publish = member(body, "Publish", "boolean")
     if member(body, "DryRun", "boolean"):
         return _config_reply(engine, _latest(engine, ref))
-    return _config_reply(engine, _update(engine, ref.name, {"code": archive}))
+    function = _update(engine, ref.name, {"code": archive})
+    if publish:
+        function = _publish(engine, ref.name)
+    return _config_reply(engine, function)
 
 
 async def _update_configuration(request: web.Request, engine: Engine) -> web.Response:

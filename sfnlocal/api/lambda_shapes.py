@@ -32,6 +32,7 @@ __all__ = [
     "archive_of",
     "check_function_name",
     "check_runtime",
+    "check_tags",
     "code_location",
     "configuration",
     "error_body",
@@ -186,20 +187,55 @@ def local_python() -> str:
     return ".".join(str(part) for part in sys.version_info[:3])
 
 
+_TAG_TEXT = r"([\p{L}\p{Z}\p{N}_.:/=+\-@]*)"
+_TAG_CHARS = re.compile(r"[\w\s.:/=+\-@]*")  # Python's re has no \p{..}: \w and \s stand in
+
+
+def check_tags(tags: Mapping[str, Any]) -> dict[str, str]:
+    """``tags`` (a ``Tags`` map) when its keys and values fit the service model.
+
+    Raises:
+        LambdaApiError: ``InvalidRequestContentException`` for a value that is not a string,
+            ``ValidationException`` for a key or value of the wrong length or characters.
+    """
+    for key, value in tags.items():
+        if not isinstance(value, str):
+            raise invalid_content(f"the value of tag '{key}' must be a string")
+        if not 1 <= len(key) <= 128 or not _TAG_CHARS.fullmatch(key):
+            raise validation(key, "tags", "Map keys must satisfy constraint: [Member must have "
+                             "length less than or equal to 128, Member must have length greater "
+                             "than or equal to 1, Member must satisfy regular expression pattern: "
+                             f"{_TAG_TEXT}]")
+        if len(value) > 256 or not _TAG_CHARS.fullmatch(value):
+            raise validation(value, "tags", "Map value must satisfy constraint: [Member must have "
+                             "length less than or equal to 256, Member must satisfy regular "
+                             f"expression pattern: {_TAG_TEXT}]")
+    return dict(tags)
+
+
 # -- FunctionConfiguration -------------------------------------------------------------------------
 
 
-def configuration(function: LambdaFunction, region: str, account: str) -> dict[str, Any]:
-    """The ``FunctionConfiguration`` of ``function`` (its ``$LATEST``)."""
+def configuration(
+    function: LambdaFunction, region: str, account: str, qualifier: str | None = None
+) -> dict[str, Any]:
+    """The ``FunctionConfiguration`` of ``function`` (``$LATEST`` or a published version).
+
+    ``qualifier`` is the one the caller named (an alias...) for ``FunctionArn``; by default, a
+    published version's number.
+    """
     config = function.config or FunctionConfig(function.name, function.handler or "?")
     digest, size = _code_digest(config)
+    if qualifier is None and function.version != "$LATEST":
+        qualifier = function.version
     arn = f"arn:aws:lambda:{region}:{account}:function:{function.name}"
+    arn += f":{qualifier}" if qualifier else ""
     shape: dict[str, Any] = {
         "FunctionName": function.name, "FunctionArn": arn, "Runtime": config.runtime,
         "Role": config.role or f"arn:aws:iam::{account}:role/service-role/{function.name}-role",
         "Handler": _handler_text(config), "CodeSize": size, "Description": config.description,
         "Timeout": math.ceil(config.timeout), "MemorySize": config.memory,
-        "CodeSha256": digest, "Version": "$LATEST",
+        "CodeSha256": digest, "Version": function.version,
         "TracingConfig": {"Mode": "PassThrough"}, "RevisionId": function.revision,
         "State": "Active", "LastUpdateStatus": "Successful", "PackageType": "Zip",
         "Architectures": ["x86_64"], "EphemeralStorage": {"Size": 512},

@@ -52,6 +52,7 @@ logger = logging.getLogger("sfnlocal.api")
 DEFAULT_REGION = "us-east-1"
 MAX_REQUEST_BYTES = 1024 * 1024
 """The largest request body accepted (AWS's 1 MB request limit)."""
+_MAX_LINE = 256 * 1024
 
 # Typed request keys where aiohttp has them (3.12+), plain strings before.
 _REGION_KEY: Any = web.RequestKey("region", str) if hasattr(web, "RequestKey") else "sfnlocal.region"
@@ -178,7 +179,10 @@ class Server:
         self.port = port
         app = create_app(engine, reloader, pin_region=pin_region)
         self.regions = app[REGIONS_KEY]
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
+        # Long request lines (a Lambda list call's Marker...) reach the routes, which answer them
+        # in AWS's shapes, instead of aiohttp's plain-text 400 at 8 KB.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout,
+                                     max_line_size=_MAX_LINE)
 
     @property
     def url(self) -> str:

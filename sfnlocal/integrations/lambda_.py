@@ -34,6 +34,13 @@ The same ``LambdaFunctions`` serves the server's Lambda API (``sfnlocal.api.lamb
 updates (``update``: a new ``FunctionConfig``, new code included) and deletes (``remove``) functions,
 and invokes them for a caller that is not a Task (``call`` with a ``Caller``). Replacing or deleting
 an isolated function retires its workers: invocations in flight finish on the old code.
+
+Versions and aliases (``lambda_versions``): ``publish`` snapshots ``$LATEST`` as version 1, 2...
+(immutable: its own config and workers); an alias names a version (or ``$LATEST``) and may route a
+weight of the traffic to one more version (drawn from the caller's seeded ``rng``). A qualifier
+(``name:3``, ``name:live``, ``Qualifier``) must name ``$LATEST``, a version, an alias or a function
+registered under that qualifier: any other is ``ResourceNotFoundException``. A function registered
+without a qualifier serves ``$LATEST``.
 """
 
 from __future__ import annotations
@@ -54,6 +61,7 @@ from typing import TYPE_CHECKING, Any
 from sfnlocal.engine.clock import iso_millis
 from sfnlocal.errors import StatesError
 from sfnlocal.integrations.lambda_config import FunctionConfig, import_handler, worker_pool
+from sfnlocal.integrations.lambda_versions import LATEST, Alias, Family, pick_version
 from sfnlocal.integrations.lambda_worker_main import error_outcome, exception_outcome, serialise
 
 if TYPE_CHECKING:
@@ -75,7 +83,7 @@ __all__ = [
     "parse_function_name",
 ]
 
-_LATEST = "$LATEST"
+_LATEST = LATEST
 _MAX_REQUEST = 6_291_456
 _MAX_RESPONSE = 6_291_556
 _LOG_TAIL = 4096
@@ -132,7 +140,8 @@ class LambdaFunction:
         pool: the worker pool of an isolated function (None: in-process).
         config: the declaration it was made from.
         revision: a new id at each change (the Lambda API's ``RevisionId``).
-        modified: when it was last changed through the Lambda API (engine clock; None: unknown).
+        modified: when it was last changed (engine clock; None: not yet known).
+        version: the version it is (``$LATEST`` or a number: a published version).
     """
 
     name: str
@@ -146,6 +155,7 @@ class LambdaFunction:
     config: FunctionConfig | None = None
     revision: str = ""
     modified: float | None = None
+    version: str = _LATEST
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +221,18 @@ class LambdaFunctions:
 
     def __init__(self) -> None:
         self._functions: dict[tuple[str, str | None], LambdaFunction] = {}
+        self._families: dict[str, Family] = {}
+        self._clock: Any = None
+
+    def attach(self, clock: Any) -> None:
+        """Use ``clock`` (the engine's) to stamp registrations; stamp the unstamped ones now."""
+        if clock is self._clock:
+            return
+        self._clock = clock
+        now = clock.now()
+        for key, function in self._functions.items():
+            if function.modified is None:
+                self._functions[key] = dataclasses.replace(function, modified=now)
 
     def register(
         self, name_or_arn: str, handler: Callable[..., Any] | str, *, inline: bool = False,
@@ -245,14 +267,11 @@ class LambdaFunctions:
             LambdaConfigError: an invalid field, or a handler that cannot be found.
         """
         ref = parse_function_name(config.name)
-        if config.isolated:
-            handler, pool = None, worker_pool(config, ref.name)
-        else:
-            handler, pool = import_handler(config), None
-        function = LambdaFunction(ref.name, ref.qualifier, handler,
-                                  inspect.iscoroutinefunction(handler), config.inline,
-                                  float(config.timeout), config.memory, pool, config,
-                                  str(uuid.uuid4()), modified)
+        if modified is None and self._clock is not None:
+            modified = self._clock.now()
+        qualifier = ref.qualifier
+        version = qualifier if qualifier is not None and qualifier.isdigit() else _LATEST
+        function = _build(ref.name, qualifier, config, modified, version)
         old = self._functions.get((ref.name, ref.qualifier))
         if old is not None and old.pool is not None:
             old.pool.retire()
@@ -286,11 +305,17 @@ class LambdaFunctions:
         """
         keys = [key for key in self._functions
                 if key[0] == name and (qualifier is None or key[1] == qualifier)]
-        for key in keys:
-            pool = self._functions.pop(key).pool
-            if pool is not None:
-                pool.retire()
-        return bool(keys)
+        retired = [self._functions.pop(key) for key in keys]
+        family = self._families.get(name)
+        if family is not None and qualifier is None:
+            retired.extend(self._families.pop(name).versions.values())
+        elif family is not None and qualifier is not None and qualifier.isdigit():
+            version = family.versions.pop(int(qualifier), None)
+            retired.extend([version] if version is not None else [])
+        for function in retired:
+            if function.pool is not None:
+                function.pool.retire()
+        return bool(retired)
 
     def latest(self, name: str) -> LambdaFunction | None:
         """The function ``name`` as ``$LATEST`` serves it (else one of its qualifiers), or None."""
@@ -305,16 +330,80 @@ class LambdaFunctions:
 
     async def aclose(self) -> None:
         """Stop the worker processes of isolated functions."""
-        for function in self._functions.values():
+        versions = [f for family in self._families.values() for f in family.versions.values()]
+        for function in [*self._functions.values(), *versions]:
             if function.pool is not None:
                 await function.pool.aclose()
 
-    def find(self, ref: FunctionRef) -> LambdaFunction | None:
-        """The function serving ``ref``: an exact qualifier match, else the unqualified one."""
-        found = self._functions.get((ref.name, ref.qualifier))
-        if found is None and ref.qualifier is not None:
-            found = self._functions.get((ref.name, None))
-        return found
+    def find(self, ref: FunctionRef, rng: Any = None) -> LambdaFunction | None:
+        """The function serving ``ref`` (None: no function, or a qualifier naming nothing).
+
+        Args:
+            ref: the function and qualifier: none or ``$LATEST``, a version, an alias, or the
+                qualifier a function was registered under.
+            rng: the random source an alias's routing weights draw from (None: its version).
+        """
+        name, qualifier = ref.name, ref.qualifier
+        found = self._functions.get((name, qualifier))
+        if found is not None or qualifier is None:
+            return found
+        if qualifier == _LATEST:
+            return self._functions.get((name, None))
+        family = self._families.get(name)
+        if family is None:
+            return None
+        if qualifier.isdigit():
+            return family.versions.get(int(qualifier))
+        alias = family.aliases.get(qualifier)
+        if alias is None:
+            return None
+        return self.find(FunctionRef(name, pick_version(alias, rng)))
+
+    # -- versions, aliases, tags -------------------------------------------------------------------
+
+    def family(self, name: str) -> Family:
+        """The versions, aliases and tags of the function ``name`` (made empty the first time)."""
+        return self._families.setdefault(name, Family())
+
+    def publish(
+        self, name: str, *, description: str | None = None, modified: float | None = None
+    ) -> LambdaFunction:
+        """Publish ``$LATEST`` as the next version (the last one when nothing changed since).
+
+        Raises:
+            KeyError: no function ``name`` serves ``$LATEST``.
+        """
+        latest = self._functions.get((name, None))
+        if latest is None or latest.config is None:
+            raise KeyError(name)
+        family = self.family(name)
+        last = family.versions.get(family.last)
+        if last is not None and family.sources.get(family.last) == latest.config:
+            return last
+        family.last += 1
+        config = latest.config
+        if description is not None:
+            config = dataclasses.replace(config, description=description)
+        version = _build(name, str(family.last), config, modified, str(family.last))
+        family.versions[family.last] = version
+        family.sources[family.last] = latest.config
+        return version
+
+    def versions(self, name: str) -> list[LambdaFunction]:
+        """``$LATEST`` then the published versions of ``name``, oldest first (none: [])."""
+        latest = self._functions.get((name, None))
+        family = self._families.get(name)
+        published = [family.versions[n] for n in sorted(family.versions)] if family else []
+        return ([latest] if latest is not None else []) + published
+
+    def set_alias(self, name: str, alias: Alias) -> None:
+        """Create or replace the alias ``alias.name`` of ``name``."""
+        self.family(name).aliases[alias.name] = alias
+
+    def aliases(self, name: str) -> list[Alias]:
+        """The aliases of ``name``, by name."""
+        family = self._families.get(name)
+        return [family.aliases[a] for a in sorted(family.aliases)] if family else []
 
     async def invoke(self, ref: FunctionRef, event_text: str, request: TaskRequest) -> Invocation:
         """Invoke the function ``ref`` with the payload ``event_text`` for a Task state.
@@ -335,12 +424,13 @@ class LambdaFunctions:
                 ``Lambda.RequestEntityTooLargeException`` for a payload over 6 MB.
         """
         request_id = _request_id(caller.rng)
-        function = self.find(ref)
+        self.attach(caller.clock)
+        function = self.find(ref, caller.rng)
         if function is None:
             raise _not_found(ref.arn(caller.region, caller.account), request_id)
         if len(event_text.encode("utf-8")) > _MAX_REQUEST:
             raise _too_large(request_id)
-        version = _executed_version(ref.qualifier)
+        version = function.version
         context = _lambda_context(function, ref, version, request_id, caller)
         if function.pool is not None:
             payload, error, log = await _run_isolated(function.pool, event_text, context, caller)
@@ -359,8 +449,17 @@ def _request_id(rng: Any) -> str:
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))
 
 
-def _executed_version(qualifier: str | None) -> str:
-    return qualifier if qualifier is not None and qualifier.isdigit() else _LATEST
+def _build(
+    name: str, qualifier: str | None, config: FunctionConfig, modified: float | None, version: str
+) -> LambdaFunction:
+    """A function serving ``config`` (importing its handler, or making its worker pool)."""
+    if config.isolated:
+        handler, pool = None, worker_pool(config, name)
+    else:
+        handler, pool = import_handler(config), None
+    return LambdaFunction(name, qualifier, handler, inspect.iscoroutinefunction(handler),
+                          config.inline, float(config.timeout), config.memory, pool, config,
+                          str(uuid.uuid4()), modified, version)
 
 
 def _not_found(arn: str, request_id: str) -> StatesError:
@@ -519,7 +618,8 @@ class LambdaInvoke:
 
     async def _event(self, request: TaskRequest, ref: FunctionRef, text: str) -> Any:
         """``InvocationType: Event``: 202 at once; the function runs as a task of the engine."""
-        if self.functions.find(ref) is None or len(text.encode("utf-8")) > _MAX_REQUEST:
+        found = self.functions.find(ref)
+        if found is None or len(text.encode("utf-8")) > _MAX_REQUEST:
             await self.functions.invoke(ref, text, request)  # raises AWS's error for these
         functions = self.functions
 
@@ -535,7 +635,8 @@ class LambdaInvoke:
 
         request.context.engine.spawn(run(), f"sfnlocal-lambda-event:{ref.name}")
         request_id = _request_id(request.context.runtime.rng)
-        return _response(request, request_id, _executed_version(ref.qualifier), "", 202)
+        version = found.version if found is not None else _LATEST
+        return _response(request, request_id, version, "", 202)
 
 
 def _function_ref(params: dict[str, Any]) -> FunctionRef:

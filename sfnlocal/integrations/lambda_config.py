@@ -12,7 +12,9 @@ found through ``code``:
 ``mode`` is ``in-process`` (the handler is imported into the engine and called there: fast, for
 tests) or ``isolated`` (a pool of worker subprocesses, see ``lambda_workers``). Environment
 variables and the memory limit apply to isolated functions only (one process hosts every
-in-process function).
+in-process function). An isolated function's handler without a module part (``handler``) is
+accepted, as Lambda accepts it, and fails at each invocation with the Python runtime's
+``Runtime.MalformedHandlerName``.
 
 A config file lists functions (paths are relative to the file)::
 
@@ -158,7 +160,7 @@ def _locate(config: FunctionConfig) -> _Location:
     if code is not None and code.suffix == ".py" and "." not in handler:
         return _Location(code.stem, handler, str(code.parent.resolve()))
     module, _, function = handler.rpartition(".")
-    if not module or not function:
+    if not function or (not module and not config.isolated):
         raise LambdaConfigError(f"Handler '{handler}' must be 'module.function'.")
     if code is None:
         return _Location(module, function, None)
@@ -301,7 +303,9 @@ def worker_pool(config: FunctionConfig, name: str) -> WorkerPool:
 
     def load_spec() -> WorkerSpec:
         location = _locate(config)
-        return WorkerSpec(name, f"{location.module}.{location.function}", location.code_dir,
+        # A handler without a module part fails in the worker, as in Lambda's Python runtime.
+        handler = f"{location.module}.{location.function}" if location.module else config.handler
+        return WorkerSpec(name, str(handler), location.code_dir,
                           config.memory, float(config.timeout), dict(config.environment),
                           config.runtime, _version(location))
 

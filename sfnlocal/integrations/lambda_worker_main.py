@@ -126,7 +126,13 @@ class Worker:
 
     def load(self) -> None:
         """Import the handler (``module.function``) from the code directory."""
-        module_name, _, function = str(self.init["handler"]).rpartition(".")
+        text = str(self.init["handler"])
+        try:
+            module_name, function = text.rsplit(".", 1)
+        except ValueError as exc:  # the Python runtime's words (awslambdaric's bootstrap)
+            self.init_error = _error(f"Bad handler '{text}': {exc}",
+                                     "Runtime.MalformedHandlerName", "", [])
+            return
         try:
             module = importlib.import_module(module_name)
         except Exception as exc:

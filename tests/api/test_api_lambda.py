@@ -12,10 +12,12 @@ import base64
 import hashlib
 import io
 import json
+import re
 import textwrap
 import urllib.error
 import urllib.request
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -462,7 +464,7 @@ def test_malformed_json_is_a_400_with_an_aws_shaped_error(server: ServerThread) 
 
 def test_unknown_lambda_paths_are_404_with_an_aws_shaped_error(server: ServerThread) -> None:
     for method, path in (("GET", "/2015-03-31/nothing"), ("PATCH", "/2015-03-31/functions"),
-                         ("GET", "/2017-03-31/tags/x"), ("GET", "/2015-03-31/functions/f/x")):
+                         ("GET", "/2017-03-31/layers"), ("GET", "/2015-03-31/functions/f/x")):
         status, headers, body = raw(server.url + path, method)
         assert status == 404, path
         assert headers["x-amzn-ErrorType"] == "UnknownOperationException"
@@ -482,3 +484,214 @@ def test_an_invalid_function_name_is_a_validation_error(lambda_client: Any) -> N
     code, message = error_of(exc)
     assert code == "ValidationException"
     assert message.startswith("1 validation error detected: Value 'bad name!' at 'functionName'")
+
+
+# -- versions and aliases ---------------------------------------------------------------------------
+
+
+def test_a_published_version_keeps_its_code_while_latest_moves_on(lambda_client: Any) -> None:
+    create(lambda_client, "greet", Description="first")
+    published = lambda_client.publish_version(FunctionName="greet", Description="v1")
+    assert published["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (published["Version"], published["FunctionArn"]) == ("1", ARN + "greet:1")
+    assert published["Description"] == "v1"
+    lambda_client.update_function_code(FunctionName="greet", ZipFile=make_zip(CODE_V2))
+    response, result = invoke(lambda_client, "greet:1")
+    assert result["version"] == 1
+    assert response["ExecutedVersion"] == "1"
+    response, result = invoke(lambda_client, "greet", Qualifier="$LATEST")
+    assert (result, response["ExecutedVersion"]) == ({"version": 2}, "$LATEST")
+    versions = lambda_client.list_versions_by_function(FunctionName="greet")["Versions"]
+    assert [(v["Version"], v["FunctionArn"]) for v in versions] == [
+        ("$LATEST", ARN + "greet"), ("1", ARN + "greet:1")]
+    one = lambda_client.get_function(FunctionName="greet", Qualifier="1")["Configuration"]
+    assert one["CodeSha256"] == published["CodeSha256"] != versions[0]["CodeSha256"]
+
+
+def test_publishing_without_changes_returns_the_last_version(lambda_client: Any) -> None:
+    create(lambda_client, "greet")
+    first = lambda_client.publish_version(FunctionName="greet")
+    assert lambda_client.publish_version(FunctionName="greet")["Version"] == first["Version"] == "1"
+    lambda_client.update_function_configuration(FunctionName="greet", Timeout=9)
+    assert lambda_client.publish_version(FunctionName="greet")["Version"] == "2"
+
+
+def test_publish_checks_the_code_sha256_and_the_revision_id(lambda_client: Any) -> None:
+    created = create(lambda_client, "greet")
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as exc:
+        lambda_client.publish_version(FunctionName="greet", CodeSha256="bm9wZQ==")
+    assert error_of(exc)[1].startswith(
+        f"CodeSHA256 (bm9wZQ==) is different from current CodeSHA256 in $LATEST "
+        f"({created['CodeSha256']})")
+    with pytest.raises(lambda_client.exceptions.PreconditionFailedException):
+        lambda_client.publish_version(FunctionName="greet", RevisionId="stale")
+    published = lambda_client.publish_version(FunctionName="greet",
+                                              CodeSha256=created["CodeSha256"],
+                                              RevisionId=created["RevisionId"])
+    assert published["Version"] == "1"
+
+
+def test_publish_true_on_create_and_on_update_code(lambda_client: Any) -> None:
+    created = create(lambda_client, "greet", Publish=True)
+    assert (created["Version"], created["FunctionArn"]) == ("1", ARN + "greet:1")
+    updated = lambda_client.update_function_code(FunctionName="greet", ZipFile=make_zip(CODE_V2),
+                                                 Publish=True)
+    assert updated["Version"] == "2"
+    assert invoke(lambda_client, "greet:1")[1]["version"] == 1
+    assert invoke(lambda_client, "greet:2")[1] == {"version": 2}
+
+
+def test_a_qualifier_naming_nothing_is_not_found(lambda_client: Any) -> None:
+    create(lambda_client, "greet")
+    for qualifier in ("7", "nope"):
+        with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as exc:
+            invoke(lambda_client, "greet", Qualifier=qualifier)
+        assert error_of(exc)[1] == f"Function not found: {ARN}greet:{qualifier}"
+        with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+            lambda_client.get_function(FunctionName=f"greet:{qualifier}")
+
+
+def test_aliases_route_invocations_to_their_version(lambda_client: Any) -> None:
+    create(lambda_client, "greet", Publish=True)
+    lambda_client.update_function_code(FunctionName="greet", ZipFile=make_zip(CODE_V2),
+                                       Publish=True)
+    alias = lambda_client.create_alias(FunctionName="greet", Name="live", FunctionVersion="1",
+                                       Description="production")
+    assert alias["ResponseMetadata"]["HTTPStatusCode"] == 201
+    assert (alias["AliasArn"], alias["FunctionVersion"]) == (ARN + "greet:live", "1")
+    response, result = invoke(lambda_client, "greet:live")
+    assert (result["version"], response["ExecutedVersion"]) == (1, "1")
+    assert result["arn"] == ARN + "greet:live"  # the ARN the caller invoked
+    configuration = lambda_client.get_function_configuration(FunctionName="greet",
+                                                             Qualifier="live")
+    assert (configuration["Version"], configuration["FunctionArn"]) == ("1", ARN + "greet:live")
+    updated = lambda_client.update_alias(FunctionName="greet", Name="live", FunctionVersion="2",
+                                         RevisionId=alias["RevisionId"])
+    assert updated["RevisionId"] != alias["RevisionId"]
+    assert invoke(lambda_client, "greet", Qualifier="live")[1] == {"version": 2}
+    with pytest.raises(lambda_client.exceptions.PreconditionFailedException):
+        lambda_client.update_alias(FunctionName="greet", Name="live", RevisionId="stale")
+    assert lambda_client.get_alias(FunctionName="greet", Name="live")["FunctionVersion"] == "2"
+    lambda_client.create_alias(FunctionName="greet", Name="beta", FunctionVersion="$LATEST")
+    listed = lambda_client.list_aliases(FunctionName="greet")["Aliases"]
+    assert [(a["Name"], a["FunctionVersion"]) for a in listed] == [("beta", "$LATEST"),
+                                                                  ("live", "2")]
+    assert [a["Name"] for a in lambda_client.list_aliases(
+        FunctionName="greet", FunctionVersion="2")["Aliases"]] == ["live"]
+    deleted = lambda_client.delete_alias(FunctionName="greet", Name="beta")
+    assert deleted["ResponseMetadata"]["HTTPStatusCode"] == 204
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as exc:
+        lambda_client.get_alias(FunctionName="greet", Name="beta")
+    assert error_of(exc)[1] == f"Cannot find alias arn: {ARN}greet:beta"
+
+
+def test_a_routing_weight_sends_a_share_of_invocations_to_another_version(
+        lambda_client: Any) -> None:
+    create(lambda_client, "greet", Publish=True)
+    lambda_client.update_function_code(FunctionName="greet", ZipFile=make_zip(CODE_V2),
+                                       Publish=True)
+    alias = lambda_client.create_alias(
+        FunctionName="greet", Name="canary", FunctionVersion="1",
+        RoutingConfig={"AdditionalVersionWeights": {"2": 0.5}})
+    assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.5}}
+    executed = {invoke(lambda_client, "greet:canary")[0]["ExecutedVersion"] for _ in range(40)}
+    assert executed == {"1", "2"}
+    lambda_client.update_alias(FunctionName="greet", Name="canary",
+                               RoutingConfig={"AdditionalVersionWeights": {}})
+    executed = {invoke(lambda_client, "greet:canary")[0]["ExecutedVersion"] for _ in range(10)}
+    assert executed == {"1"}
+
+
+def test_alias_mistakes_are_refused(lambda_client: Any) -> None:
+    create(lambda_client, "greet", Publish=True)
+    lambda_client.create_alias(FunctionName="greet", Name="live", FunctionVersion="1")
+    with pytest.raises(lambda_client.exceptions.ResourceConflictException) as exc:
+        lambda_client.create_alias(FunctionName="greet", Name="live", FunctionVersion="1")
+    assert error_of(exc)[1] == f"Alias already exists: {ARN}greet:live"
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as exc:
+        lambda_client.create_alias(FunctionName="greet", Name="next", FunctionVersion="5")
+    assert error_of(exc)[1] == f"Function not found: {ARN}greet:5"
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException) as exc:
+        lambda_client.create_alias(FunctionName="greet", Name="mixed", FunctionVersion="$LATEST",
+                                   RoutingConfig={"AdditionalVersionWeights": {"1": 0.1}})
+    assert error_of(exc)[1] == ("$LATEST is not supported for an alias pointing to more than 1 "
+                                "version")
+    with pytest.raises(lambda_client.exceptions.ClientError) as exc:
+        lambda_client.create_alias(FunctionName="greet", Name="12", FunctionVersion="1")
+    assert error_of(exc)[0] == "ValidationException"
+    with pytest.raises(lambda_client.exceptions.ResourceConflictException) as exc:
+        lambda_client.delete_function(FunctionName="greet", Qualifier="1")
+    assert error_of(exc)[1] == ("Unable to delete version because the following aliases "
+                                "reference it: [live]")
+    lambda_client.delete_alias(FunctionName="greet", Name="live")
+    lambda_client.delete_function(FunctionName="greet", Qualifier="1")
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException):
+        invoke(lambda_client, "greet:1")
+    assert invoke(lambda_client, "greet")[1]["version"] == 1  # $LATEST is still there
+
+
+def test_task_states_run_the_version_an_alias_or_qualifier_names(
+        server: ServerThread, sfn: Any, lambda_client: Any) -> None:
+    create(lambda_client, "greet", Publish=True)
+    lambda_client.update_function_code(FunctionName="greet", ZipFile=make_zip(CODE_V2))
+    lambda_client.create_alias(FunctionName="greet", Name="live", FunctionVersion="1")
+    direct = run_machine(server, sfn, "direct", {"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": ARN + "greet:live", "End": True}}}, {})
+    assert json.loads(direct["output"])["version"] == 1
+    invoked = run_machine(server, sfn, "invoke", {"StartAt": "Call", "States": {"Call": {
+        "Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "End": True,
+        "Parameters": {"FunctionName": "greet", "Qualifier": "1", "Payload": {}}}}}, {})
+    output = json.loads(invoked["output"])
+    assert (output["ExecutedVersion"], output["Payload"]["version"]) == ("1", 1)
+    missing = run_machine(server, sfn, "missing", {"StartAt": "Call", "States": {
+        "Call": {"Type": "Task", "Resource": ARN + "greet:9", "End": True}}}, {})
+    assert (missing["status"], missing["error"]) == ("FAILED", "Lambda.ResourceNotFoundException")
+    assert missing["cause"].startswith(f"Function not found: {ARN}greet:9 (Service: AWSLambda;")
+
+
+# -- handlers, tags, functions registered in code ---------------------------------------------------
+
+
+def test_a_handler_without_a_module_fails_at_invoke_as_the_python_runtime_does(
+        lambda_client: Any) -> None:
+    created = create(lambda_client, "bare", handler="handler")
+    assert created["Handler"] == "handler"
+    response, error = invoke(lambda_client, "bare")
+    assert response["FunctionError"] == "Unhandled"
+    assert error["errorType"] == "Runtime.MalformedHandlerName"
+    assert error["errorMessage"] == ("Bad handler 'handler': not enough values to unpack "
+                                     "(expected 2, got 1)")
+
+
+def test_tags_on_functions(lambda_client: Any) -> None:
+    create(lambda_client, "greet", Tags={"team": "core"})
+    assert lambda_client.get_function(FunctionName="greet")["Tags"] == {"team": "core"}
+    arn = ARN + "greet"
+    tagged = lambda_client.tag_resource(Resource=arn, Tags={"stage": "dev", "team": "edge"})
+    assert tagged["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert lambda_client.list_tags(Resource=arn)["Tags"] == {"team": "edge", "stage": "dev"}
+    lambda_client.untag_resource(Resource=arn, TagKeys=["team", "absent"])
+    assert lambda_client.list_tags(Resource=arn)["Tags"] == {"stage": "dev"}
+    with pytest.raises(lambda_client.exceptions.InvalidParameterValueException):
+        lambda_client.tag_resource(Resource=arn + ":1", Tags={"a": "b"})
+    with pytest.raises(lambda_client.exceptions.ResourceNotFoundException) as exc:
+        lambda_client.list_tags(Resource=ARN + "nope")
+    assert error_of(exc)[1] == f"Function not found: {ARN}nope"
+    with pytest.raises(lambda_client.exceptions.ClientError) as exc:
+        lambda_client.list_tags(Resource="not-an-arn")
+    assert error_of(exc)[0] == "ValidationException"
+    lambda_client.delete_function(FunctionName="greet")
+    create(lambda_client, "greet")
+    assert lambda_client.list_tags(Resource=arn)["Tags"] == {}  # tags went with the function
+
+
+def test_a_function_registered_in_code_reports_when_it_was_registered(
+        server: ServerThread, lambda_client: Any) -> None:
+    engine = server.engine
+    assert engine is not None
+    engine.integrations.register_lambda("in-code", echo)
+    moment = datetime.fromtimestamp(server.clock.now(), UTC)
+    expected = moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+    configuration = lambda_client.get_function(FunctionName="in-code")["Configuration"]
+    assert configuration["LastModified"] == expected
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000", expected)

@@ -19,6 +19,7 @@ from sfnlocal.engine.engine import Engine
 from sfnlocal.engine.settings import EngineSettings
 from sfnlocal.integrations import Registry
 from sfnlocal.integrations.lambda_ import FunctionRef, parse_function_name
+from sfnlocal.integrations.lambda_versions import Alias
 
 # The harness that loads the recorded cases' handlers lives with the conformance tests.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "conformance"))
@@ -261,7 +262,7 @@ def test_function_names_in_every_form_lambda_accepts(text: str, ref: FunctionRef
     assert parse_function_name(text) == ref
 
 
-@pytest.mark.parametrize("name", ["f", f"{ACCOUNT}:function:f", f"{ARN}f", "f:7"])
+@pytest.mark.parametrize("name", ["f", f"{ACCOUNT}:function:f", f"{ARN}f", "f:$LATEST"])
 async def test_every_name_form_reaches_the_registered_function(name: str):
     contexts: list[Any] = []
     registry = Registry()
@@ -278,6 +279,31 @@ async def test_qualifier_parameter_selects_a_qualified_registration_and_the_exec
     registry.register_lambda("f:3", lambda e, c: "three")
     result = output(await execute(invoke_state(FunctionName="f", Qualifier="3"), registry))
     assert (result["Payload"], result["ExecutedVersion"]) == ("three", "3")
+
+
+async def test_a_qualifier_naming_no_version_or_alias_is_not_found():
+    registry = Registry()
+    registry.register_lambda("f", lambda e, c: "latest")
+    for state in (invoke_state(FunctionName="f:7"), invoke_state(FunctionName="f", Qualifier="x"),
+                  {"Resource": f"{ARN}f:7"}):
+        record = (await execute(state, registry))["record"]
+        assert record.error == "Lambda.ResourceNotFoundException"
+        assert record.cause.startswith("Function not found: ")
+
+
+async def test_published_versions_and_aliases_serve_task_states():
+    registry = Registry()
+    registry.register_lambda("f", lambda e, c: ["one", c.function_version])
+    functions = registry.lambdas
+    assert functions.publish("f").version == "1"
+    registry.register_lambda("f", lambda e, c: ["two", c.function_version])
+    functions.set_alias("f", Alias("live", "1"))
+    result = output(await execute(invoke_state(FunctionName="f:live"), registry))
+    assert (result["Payload"], result["ExecutedVersion"]) == (["one", "1"], "1")
+    assert output(await execute({"Resource": f"{ARN}f"}, registry)) == ["two", "$LATEST"]
+    assert functions.publish("f").version == "2"
+    functions.set_alias("f", Alias("live", "1", weights={"2": 1.0}))
+    assert output(await execute({"Resource": f"{ARN}f:live"}, registry)) == ["two", "2"]
 
 
 async def test_context_carries_the_request_id_and_remaining_time():

@@ -125,7 +125,7 @@ def test_handlers_that_cannot_be_found_fail_at_registration(tmp_path: Path, regi
     with pytest.raises(LambdaConfigError, match=r"Function code .* does not exist"):
         registry.register_lambda("f", "app.handler", code=tmp_path / "missing", mode="isolated")
     with pytest.raises(LambdaConfigError, match=r"must be 'module\.function'"):
-        registry.register_lambda("f", "handler", mode="isolated")
+        registry.register_lambda("f", "handler")  # in-process (isolated: fails at invoke, as AWS)
     with pytest.raises(LambdaConfigError, match="Unable to import module 'no_such_module_x'"):
         registry.register_lambda("f", "no_such_module_x.handler")
     with pytest.raises(LambdaConfigError, match="cannot run isolated"):

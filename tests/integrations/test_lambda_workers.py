@@ -244,7 +244,7 @@ async def test_concurrent_invocations_share_at_most_max_workers(registry: Regist
 
 
 async def test_environment_and_context(registry: Registry, code: Path):
-    isolated(registry, "describe", code, "describe", timeout=7, memory=256,
+    isolated(registry, "describe:5", code, "describe", timeout=7, memory=256,
              environment={"GREETING": "hi"})
     states = task(INVOKE, Parameters={"FunctionName": f"{ARN}describe:5", "Payload": {}})
     [result] = await run(registry, states, {})
