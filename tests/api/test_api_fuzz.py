@@ -23,6 +23,7 @@ from test_api_fuzz_shapes import (
     assert_json_error,
     json_body,
     members_of,
+    not_object,
     send,
     serve_world,
     service_model,
@@ -99,15 +100,8 @@ def test_huge_members(world, action, data):
     world.assert_untouched()
 
 
-def _not_object(raw: bytes) -> bool:
-    try:
-        return not isinstance(json.loads(raw), dict)
-    except (ValueError, UnicodeDecodeError):
-        return bool(raw.strip())
-
-
 NOT_OBJECTS = st.one_of(
-    st.binary(min_size=1, max_size=200).filter(_not_object),
+    st.binary(min_size=1, max_size=200).filter(not_object),
     st.sampled_from([b"[]", b"1", b'"text"', b"null", b"{", b'{"a":}', b"\xff\xfe{}", b"{}}",
                      b'{"a": 1e999999}', b"[" * 10_000, b'{"a":' * 5_000, b"\x00",
                      b'{"name": "\\ud800"}'[:-1]]),

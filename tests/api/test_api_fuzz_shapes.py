@@ -496,3 +496,11 @@ def test_every_operation_has_a_strategy(service):
 
 def test_the_guards_hold_on_a_fresh_server(world):
     world.assert_untouched()
+
+
+def not_object(raw: bytes) -> bool:
+    """True for a request body that is not a JSON object (hence always refused)."""
+    try:
+        return not isinstance(json.loads(raw), dict)
+    except (ValueError, UnicodeDecodeError):
+        return bool(raw.strip())
