@@ -18,11 +18,10 @@ queue attributes are dropped.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from test_api_fuzz_shapes import (
+from fuzz_shapes import (
     JUNK,
     SETTINGS,
     Answer,
@@ -32,7 +31,6 @@ from test_api_fuzz_shapes import (
     members_of,
     not_object,
     send,
-    serve_world,
     service_model,
 )
 
@@ -49,17 +47,6 @@ UNSERVED = sorted(set(MODEL.operation_names) - ACTIONS)
 CONTENT_TYPES = st.sampled_from(["application/x-amz-json-1.0", "application/json", "text/plain",
                                  "application/x-www-form-urlencoded", "", "text/xml",
                                  "application/x-amz-json-1.0; charset=latin-1"])
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    yield from serve_world()
-
-
-@pytest.fixture(autouse=True)
-def _decoys(world: World) -> None:
-    """The decoys an earlier test deleted are made again (each test starts with them all)."""
-    world.restore_decoys()
 
 
 def _no_long_polls(value: Any) -> Any:

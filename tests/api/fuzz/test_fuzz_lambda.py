@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import pytest
-from test_api_fuzz_shapes import (
+from fuzz_shapes import (
     FUNCTION_NAMES,
     JSON_TEXTS,
     SETTINGS,
@@ -28,7 +27,6 @@ from test_api_fuzz_shapes import (
     World,
     lambda_served,
     send,
-    serve_world,
     service_model,
     structure,
     typed_value,
@@ -77,17 +75,6 @@ PAYLOADS = st.one_of(
     st.sampled_from([b"", b"\xff\xfe", b'{"a": ' + b"[" * 100_000, b"x" * 6_291_457,
                      b'"' + b"x" * 1_000_000 + b'"']),
 )
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    yield from serve_world()
-
-
-@pytest.fixture(autouse=True)
-def _decoys(world: World) -> None:
-    """The decoys an earlier test deleted are made again (each test starts with them all)."""
-    world.restore_decoys()
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """Fuzzing the Step Functions API: malformed and random requests to every action (hypothesis, bounded).
 
 Every action of every action table (a new action is fuzzed as soon as it is registered) gets bodies
-drawn from its input shape in botocore's model (``test_api_fuzz_shapes``): real members with
+drawn from its input shape in botocore's model (``fuzz_shapes``): real members with
 values of their type or of a wrong type, edge cases (bad and decoy ARNs, broken definitions, huge
 strings), nested junk and unknown members. Every answer is a JSON object: a 200 (a random request
 can be valid) or a 4xx AWS error ``{"__type", "message"}``, never a 5xx. A request that cannot be
@@ -13,10 +13,9 @@ guard Lambda function) are untouched.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
-from test_api_fuzz_shapes import (
+from fuzz_shapes import (
     JUNK,
     SETTINGS,
     World,
@@ -25,7 +24,6 @@ from test_api_fuzz_shapes import (
     members_of,
     not_object,
     send,
-    serve_world,
     service_model,
 )
 
@@ -55,17 +53,6 @@ HEADERS = st.fixed_dictionaries({"Content-Type": CONTENT_TYPES}, optional={
     "X-Amz-Security-Token": st.text(alphabet="abc=/+", max_size=20),
 })
 BODIES = st.dictionaries(st.text(max_size=10), JUNK, max_size=6)
-
-
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    yield from serve_world()
-
-
-@pytest.fixture(autouse=True)
-def _decoys(world: World) -> None:
-    """The decoys an earlier test deleted are made again (each test starts with them all)."""
-    world.restore_decoys()
 
 
 def post(world: World, body: bytes | str, target: str | None,

@@ -469,33 +469,8 @@ def serve_world() -> Iterator[World]:
         server.close()
 
 
-@pytest.fixture(scope="module")
-def world() -> Iterator[World]:
-    yield from serve_world()
-
-
-@pytest.fixture(autouse=True)
-def _decoys(world: World) -> None:
-    world.restore_decoys()
-
-
 SETTINGS = dict(deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(hypothesis.HealthCheck))
-
-
-# -- the shared parts' own checks ------------------------------------------------------------------
-
-@pytest.mark.parametrize("service", ["stepfunctions", "sqs", "lambda"])
-def test_every_operation_has_a_strategy(service):
-    model = service_model(service)
-    for op in model.operation_names:
-        example = json_body(model, op)
-        assert example is not None
-        assert members_of(model, op)
-
-
-def test_the_guards_hold_on_a_fresh_server(world):
-    world.assert_untouched()
 
 
 def not_object(raw: bytes) -> bool:
