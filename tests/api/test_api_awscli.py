@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,12 +39,17 @@ def endpoint() -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def aws(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
+def aws(endpoint: str, *args: str, service: str = "stepfunctions") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
            "AWS_DEFAULT_REGION": "us-east-1", "AWS_DISABLE_HOST_PREFIX_INJECTION": "true"}
     assert AWS is not None
-    return subprocess.run([AWS, "--endpoint-url", endpoint, "--output", "json", "stepfunctions", *args],
+    return subprocess.run([AWS, "--endpoint-url", endpoint, "--output", "json", service, *args],
                           capture_output=True, text=True, env=env, timeout=60, check=False)
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout) if result.stdout.strip() else {}
 
 
 def test_the_cli_runs_the_bundled_example(endpoint: str):
@@ -69,3 +75,30 @@ def test_the_cli_shows_aws_errors(endpoint: str):
     assert "ExecutionDoesNotExist" in result.stderr
     assert "Execution Does Not Exist: 'arn:aws:states:us-east-1:123456789012:execution:hello:nope'" \
         in result.stderr
+
+
+def test_the_cli_drives_sqs_on_the_same_endpoint(endpoint: str):
+    url = ok(aws(endpoint, "create-queue", "--queue-name", "cli-jobs", service="sqs"))["QueueUrl"]
+    assert url == f"{endpoint}/123456789012/cli-jobs"
+    sent = ok(aws(endpoint, "send-message", "--queue-url", url, "--message-body", "hi", service="sqs"))
+    assert sent["MD5OfMessageBody"] == "49f68a5c8493ec2c0bf489821c21fc3b"  # md5("hi")
+    received = ok(aws(endpoint, "receive-message", "--queue-url", url, service="sqs"))
+    assert [m["Body"] for m in received["Messages"]] == ["hi"]
+    missing = aws(endpoint, "get-queue-url", "--queue-name", "nope", service="sqs")
+    assert missing.returncode != 0 and "NonExistentQueue" in missing.stderr
+
+
+def test_the_cli_drives_lambda_on_the_same_endpoint(endpoint: str, tmp_path: Path):
+    archive = tmp_path / "f.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("app.py", "def handler(event, context):\n    return {'got': event}\n")
+    created = ok(aws(endpoint, "create-function", "--function-name", "cli-f", "--runtime",
+                     "python3.12", "--handler", "app.handler", "--role",
+                     "arn:aws:iam::123456789012:role/x", "--zip-file", f"fileb://{archive}",
+                     service="lambda"))
+    assert created["FunctionArn"] == "arn:aws:lambda:us-east-1:123456789012:function:cli-f"
+    out = tmp_path / "out.json"
+    invoked = ok(aws(endpoint, "invoke", "--function-name", "cli-f", "--payload", '{"a": 1}',
+                     str(out), service="lambda"))
+    assert (invoked["StatusCode"], invoked["ExecutedVersion"]) == (200, "$LATEST")
+    assert json.loads(out.read_text()) == {"got": {"a": 1}}
