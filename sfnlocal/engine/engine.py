@@ -32,7 +32,7 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from sfnlocal.asl import check, load
 from sfnlocal.asl.compiler import compile_machine
@@ -247,26 +247,35 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
             ServiceError: ``InvalidArn``, ``StateMachineDoesNotExist``, ``InvalidName``,
                 ``InvalidExecutionInput``, ``ValidationException``, ``ExecutionAlreadyExists``.
         """
-        state_machine_arn, test_case = split_test_case(state_machine_arn)  # arn#TestCase: mocks
+        start = await self._start_request(state_machine_arn, input, name, trace_header)
+        machine = start.machine
+        if machine.is_express:
+            arn = self._arn("express", machine.name, start.name, self._uuid())
+            record = self._launch(start, arn).record
+            self._express[arn] = record
+            return record
+        arn = self._arn("execution", machine.name, start.name)
+        existing = self.store.get_execution(arn)
+        if existing is not None:
+            return _idempotent_start(existing, start.text)
+        record = self._launch(start, arn).record
+        self._link_parent(start.value, arn)
+        return record
+
+    async def _start_request(
+        self, state_machine_arn: str, input: Any, name: str | None, trace_header: str | None,
+        *, express_only: bool = False,
+    ) -> _Start:
+        """What a start asks for, checked: the machine (``arn#TestCase`` picks mocks), name, input."""
+        state_machine_arn, test_case = split_test_case(state_machine_arn)
         machine, alias = await self._start_target(state_machine_arn)  # machine/version/alias
+        if express_only and not machine.is_express:
+            raise ServiceError("StateMachineTypeNotSupported", _TYPE_NOT_SUPPORTED)
         mocked = self.integrations.for_execution(machine.name, machine.machine, test_case)
         name = name if name is not None else self._uuid()
         check_name(name)
         value, text = _input_of(input)
-        if machine.is_express:
-            arn = self._arn("express", machine.name, name, self._uuid())
-            record = self._launch(machine, arn, name, value, text, trace_header, mocked,
-                                  alias_arn=alias).record
-            self._express[arn] = record
-            return record
-        arn = self._arn("execution", machine.name, name)
-        existing = self.store.get_execution(arn)
-        if existing is not None:
-            return _idempotent_start(existing, text)
-        record = self._launch(machine, arn, name, value, text, trace_header, mocked,
-                              alias_arn=alias).record
-        self._link_parent(value, arn)
-        return record
+        return _Start(machine, alias, mocked, name, value, text, trace_header)
 
     def _link_parent(self, value: Any, arn: str) -> None:
         """Remember ``AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID``: the parent's stop stops it."""
@@ -286,42 +295,32 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
             ServiceError: ``StateMachineTypeNotSupported`` for a Standard machine, and the errors of
                 ``start_execution``.
         """
-        state_machine_arn, test_case = split_test_case(state_machine_arn)  # arn#TestCase: mocks
-        machine, alias = await self._start_target(state_machine_arn)  # machine/version/alias
-        if not machine.is_express:
-            raise ServiceError("StateMachineTypeNotSupported", _TYPE_NOT_SUPPORTED)
-        mocked = self.integrations.for_execution(machine.name, machine.machine, test_case)
-        name = name if name is not None else self._uuid()
-        check_name(name)
-        value, text = _input_of(input)
-        arn = self._arn("express", machine.name, name, self._uuid())
-        execution = self._launch(machine, arn, name, value, text, trace_header, mocked,
-                                 alias_arn=alias)
+        start = await self._start_request(state_machine_arn, input, name, trace_header,
+                                          express_only=True)
+        arn = self._arn("express", start.machine.name, start.name, self._uuid())
+        execution = self._launch(start, arn)
         await execution.finished.wait()
         return SyncExecutionResult(execution.record)
 
-    def _launch(
-        self, machine: StateMachineRecord, arn: str, name: str, value: Any, text: str,
-        trace_header: str | None, integrations: Registry | None = None, *,
-        alias_arn: str | None = None,
-    ) -> Execution:
+    def _launch(self, start: _Start, arn: str) -> Execution:
         if self._group is None:
             raise RuntimeError("use the Engine as 'async with Engine() as engine:'")
-        now = self.clock.now()
+        machine, now = start.machine, self.clock.now()
         record = ExecutionRecord(
-            arn=arn, state_machine_arn=machine.base_arn, name=name, input=text, start_date=now,
-            trace_header=trace_header, express=machine.is_express,
+            arn=arn, state_machine_arn=machine.base_arn, name=start.name, input=start.text,
+            start_date=now, trace_header=start.trace_header, express=machine.is_express,
             state_machine_version_arn=None if machine.version_of is None else machine.arn,
-            state_machine_alias_arn=alias_arn,
+            state_machine_alias_arn=start.alias_arn,
         )
         history = History(self._history_limit(machine))
-        execution = Execution(record, self._runtime(machine, record, value, history, integrations),
-                              value, _deadline(machine, now))
+        runtime = self._runtime(machine, record, start.value, history, start.integrations)
+        execution = Execution(record, runtime, start.value, _deadline(machine, now))
         if not machine.is_express:
             self.store.put_execution(record, history)
             self._remember_machine(arn, machine)
         self._running[arn] = execution
-        execution.task = self._group.create_task(execution.run(), name=f"sfnlocal-execution:{name}")
+        execution.task = self._group.create_task(execution.run(),
+                                                 name=f"sfnlocal-execution:{start.name}")
         execution.task.add_done_callback(lambda _: self._closed(arn))
         return execution
 
@@ -475,6 +474,18 @@ class Engine(CallbackApi, TagsApi, VersionsApi, TestStateApi, MapRunsApi):
         history = self.store.get_history(arn)
         assert history is not None, arn
         return [event.to_aws(include_execution_data) for event in history]
+
+
+class _Start(NamedTuple):
+    """A checked start request (see ``Engine._start_request``)."""
+
+    machine: StateMachineRecord
+    alias_arn: str | None
+    integrations: Registry
+    name: str
+    value: Any
+    text: str
+    trace_header: str | None
 
 
 def _idempotent_create(existing: StateMachineRecord, text: str, type_: str) -> StateMachineRecord:
