@@ -1,93 +1,63 @@
 """Task-token callbacks and activities: SendTask*, Create/Describe/List/DeleteActivity, GetActivityTask.
 
-These actions call Engine methods that arrive with the task-token work (``send_task_success``,
-``create_activity``...). An engine without the method answers ``UnknownOperationException``, as if
-the action did not exist.
+Each handler calls the engine's ``CallbackApi`` method of the same name (``sfnlocal.engine.tokens``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from operator import attrgetter
 from typing import Any
 
 from sfnlocal.api.actions import ActionTable
-from sfnlocal.api.errors import unknown_operation
 from sfnlocal.api.paging import list_response
 from sfnlocal.api.shapes import Params
+from sfnlocal.engine.engine import Engine
+from sfnlocal.integrations.activities import ActivityRecord
 
 __all__ = ["TASK_ACTIONS"]
 
 TASK_ACTIONS = ActionTable()
-
-
 _action = TASK_ACTIONS.action
 
 
-def _method(engine: Any, name: str) -> Callable[..., Awaitable[Any]]:
-    method = getattr(engine, name, None)
-    if method is None:
-        raise unknown_operation()
-    return method  # type: ignore[no-any-return]
-
-
-def _shape(value: Any, *methods: str) -> dict[str, Any]:
-    """A response from what the engine returned: a record (its first shape method), a dict or None."""
-    for name in (*methods, "to_aws"):
-        to_shape = getattr(value, name, None)
-        if to_shape is not None:
-            return to_shape()  # type: ignore[no-any-return]
-    return dict(value) if isinstance(value, dict) else {}
-
-
 @_action("SendTaskSuccess")
-async def _send_task_success(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "send_task_success")
-    return _shape(await method(p.string("taskToken"), p.string("output")))
+async def _send_task_success(engine: Engine, p: Params) -> dict[str, Any]:
+    return await engine.send_task_success(p.string("taskToken"), p.string("output"))
 
 
 @_action("SendTaskFailure")
-async def _send_task_failure(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "send_task_failure")
-    return _shape(await method(p.string("taskToken"), p.opt_string("error"),
-                               p.opt_string("cause")))
+async def _send_task_failure(engine: Engine, p: Params) -> dict[str, Any]:
+    return await engine.send_task_failure(p.string("taskToken"), p.opt_string("error"),
+                                          p.opt_string("cause"))
 
 
 @_action("SendTaskHeartbeat")
-async def _send_task_heartbeat(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "send_task_heartbeat")
-    return _shape(await method(p.string("taskToken")))
+async def _send_task_heartbeat(engine: Engine, p: Params) -> dict[str, Any]:
+    return await engine.send_task_heartbeat(p.string("taskToken"))
 
 
 @_action("CreateActivity")
-async def _create_activity(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "create_activity")
-    name, tags = p.string("name"), p.tags()
-    created = await (method(name) if tags is None else method(name, tags=tags))
-    return _shape(created, "to_create_aws")
+async def _create_activity(engine: Engine, p: Params) -> dict[str, Any]:
+    return (await engine.create_activity(p.string("name"), tags=p.tags())).to_create_aws()
 
 
 @_action("DescribeActivity")
-async def _describe_activity(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "describe_activity")
-    return _shape(await method(p.string("activityArn")))
+async def _describe_activity(engine: Engine, p: Params) -> dict[str, Any]:
+    return (await engine.describe_activity(p.string("activityArn"))).to_aws()
 
 
 @_action("DeleteActivity")
-async def _delete_activity(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "delete_activity")
-    await method(p.string("activityArn"))
+async def _delete_activity(engine: Engine, p: Params) -> dict[str, Any]:
+    await engine.delete_activity(p.string("activityArn"))
     return {}
 
 
 @_action("ListActivities")
-async def _list_activities(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "list_activities")
-    items = [_shape(record, "to_list_item") for record in await method()]
-    return list_response(p, "activities", items, lambda item: str(item.get("activityArn")),
-                         "activities", dict)
+async def _list_activities(engine: Engine, p: Params) -> dict[str, Any]:
+    return list_response(p, "activities", await engine.list_activities(), attrgetter("arn"),
+                         "activities", ActivityRecord.to_list_item)
 
 
 @_action("GetActivityTask")
-async def _get_activity_task(engine: Any, p: Params) -> dict[str, Any]:
-    method = _method(engine, "get_activity_task")
-    return _shape(await method(p.string("activityArn"), p.opt_string("workerName")))
+async def _get_activity_task(engine: Engine, p: Params) -> dict[str, Any]:
+    return await engine.get_activity_task(p.string("activityArn"), p.opt_string("workerName"))
