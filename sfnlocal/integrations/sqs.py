@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import json
 import uuid
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from sfnlocal.errors import ServiceError, StatesError
+from sfnlocal.integrations.sdk_metadata import json_sdk_metadata
 
 if TYPE_CHECKING:
     from sfnlocal.integrations.base import TaskRequest
@@ -112,19 +112,5 @@ def _task_error(exc: ServiceError, request_id: str) -> StatesError:
 
 def _response(result: dict[str, Any], request_id: str, now: float) -> dict[str, Any]:
     wire = json.dumps(result, separators=(",", ":"))
-    headers = {
-        "x-amzn-RequestId": request_id,
-        "connection": "keep-alive",
-        "Content-Length": str(len(wire.encode())),
-        "Date": formatdate(now, usegmt=True),
-        "Content-Type": "application/x-amz-json-1.0",
-    }
-    ordered = ("connection", "Content-Length", "Content-Type", "Date", "x-amzn-RequestId")
-    response = dict(result)
-    response["SdkHttpMetadata"] = {
-        "AllHttpHeaders": {k: [v] for k, v in headers.items()},
-        "HttpHeaders": {k: headers[k] for k in ordered},
-        "HttpStatusCode": 200,
-    }
-    response["SdkResponseMetadata"] = {"RequestId": request_id}
+    response = {**result, **json_sdk_metadata(wire, request_id, now)}
     return {k: response[k] for k in sorted(response)}

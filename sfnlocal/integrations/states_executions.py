@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from email.utils import formatdate
 from typing import TYPE_CHECKING, Any
 
 from sfnlocal.asl.model import Pattern
@@ -36,6 +35,7 @@ from sfnlocal.engine.clock import iso_millis
 from sfnlocal.engine.history import to_json_text
 from sfnlocal.engine.tokens import TokenTable
 from sfnlocal.errors import ServiceError, StatesError
+from sfnlocal.integrations.sdk_metadata import json_sdk_metadata
 from sfnlocal.states.children import own_task
 
 if TYPE_CHECKING:
@@ -198,22 +198,9 @@ def _sdk2_cause(err: ServiceError, request_id: str) -> StatesError:
 def _start_response(record: ExecutionRecord, request_id: str, now: float) -> dict[str, Any]:
     wire = json.dumps({"executionArn": record.arn, "startDate": record.start_date},
                       separators=(",", ":"))
-    headers = {
-        "x-amzn-RequestId": request_id,
-        "connection": "keep-alive",
-        "Content-Length": str(len(wire.encode())),
-        "Date": formatdate(now, usegmt=True),
-        "Content-Type": "application/x-amz-json-1.0",
-    }
-    ordered = ("connection", "Content-Length", "Content-Type", "Date", "x-amzn-RequestId")
     return {
         "ExecutionArn": record.arn,
-        "SdkHttpMetadata": {
-            "AllHttpHeaders": {k: [v] for k, v in headers.items()},
-            "HttpHeaders": {k: headers[k] for k in ordered},
-            "HttpStatusCode": 200,
-        },
-        "SdkResponseMetadata": {"RequestId": request_id},
+        **json_sdk_metadata(wire, request_id, now),
         "StartDate": _millis(record.start_date),
     }
 
