@@ -17,19 +17,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import lambda_cases
 import pytest
 from lambda_cases import lambda_registry
-from runner import category_cases, compare_module
+from runner import category_cases
 
 from sfnlocal.engine import Engine, EngineSettings, VirtualClock
-
-LEVELS = {
-    "status": ("status",),
-    "output": ("output", "error", "cause"),
-    "types": ("event_types",),
-    "full": ("status", "output", "error", "cause", "event_types", "events"),
-}
-IGNORE = (r".*SdkHttpMetadata.*", r".*SdkResponseMetadata.*")
 
 
 def nested_cases() -> list[dict[str, Any]]:
@@ -103,10 +96,8 @@ async def run_nested_case(case: dict[str, Any]) -> dict[str, Any]:
 
 
 def grade(case: dict[str, Any], history: dict[str, Any]) -> dict[str, list[str]]:
-    """Differences per level (``[]`` = match)."""
-    compare = compare_module()
-    return {level: compare.compare_case(case, history=history, levels=levels, ignore=IGNORE)
-            for level, levels in LEVELS.items()}
+    """Differences per level (``[]`` = match), graded as the Lambda cases are."""
+    return lambda_cases.grade(case, {"history": history})
 
 
 @pytest.mark.parametrize("case", CASES, ids=[str(c["file"]).removesuffix(".json") for c in CASES])
