@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +46,6 @@ def shout(event, context):
 def echo(event, context):
     return {"echo": event, "remaining": context.get_remaining_time_in_millis()}
 """
-
-
-@pytest.fixture
-async def registry() -> AsyncIterator[Registry]:
-    registry = Registry()
-    yield registry
-    await registry.lambdas.aclose()
 
 
 @pytest.fixture

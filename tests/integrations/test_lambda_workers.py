@@ -7,7 +7,6 @@ import json
 import sys
 import textwrap
 import zipfile
-from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -83,13 +82,6 @@ def hog(event, context):
         return len(block)
     return "small"
 '''
-
-
-@pytest.fixture
-async def registry() -> AsyncIterator[Registry]:
-    registry = Registry()
-    yield registry
-    await registry.lambdas.aclose()
 
 
 @pytest.fixture
