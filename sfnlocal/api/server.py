@@ -125,7 +125,7 @@ async def _api(request: web.Request) -> web.Response:
     target = request.headers.get("X-Amz-Target") or ""
     if target.startswith(SQS_PREFIX):
         request[_ACTION_KEY] = target
-        return await serve_sqs(request, target[len(SQS_PREFIX):])
+        return await serve_sqs(request, target[len(SQS_PREFIX):], engine)
     try:
         action = _action_of(request.headers.get("X-Amz-Target"))
         request[_ACTION_KEY] = action

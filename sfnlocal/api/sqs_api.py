@@ -32,7 +32,6 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from sfnlocal.api.errors import JSON_CONTENT_TYPE, ApiError
-from sfnlocal.api.regions import engine_for
 from sfnlocal.api.shapes import parse_body
 from sfnlocal.api.sqs_members import ACTIONS, members
 from sfnlocal.engine.engine import Engine
@@ -93,10 +92,10 @@ def _protocol_error(err: ApiError) -> web.Response:
                         headers={"x-amzn-RequestId": str(uuid.uuid4())})
 
 
-async def serve_sqs(request: web.Request, action: str) -> web.Response:
-    """Answer one SQS ``action`` (the ``X-Amz-Target`` after ``AmazonSQS.``)."""
+async def serve_sqs(request: web.Request, action: str, engine: Engine) -> web.Response:
+    """Answer one SQS ``action`` (the ``X-Amz-Target`` after ``AmazonSQS.``) on ``engine``'s queues."""
     try:
-        result = await _call(request, action)
+        result = await _call(request, action, ensure_sqs(engine))
     except ApiError as err:
         return _protocol_error(err)
     except ServiceError as err:
@@ -111,7 +110,7 @@ async def serve_sqs(request: web.Request, action: str) -> web.Response:
                         headers={"x-amzn-RequestId": str(uuid.uuid4())})
 
 
-async def _call(request: web.Request, action: str) -> dict[str, Any]:
+async def _call(request: web.Request, action: str, service: SqsService) -> dict[str, Any]:
     if action not in ACTIONS:
         raise ApiError("UnknownOperationException", None)
     try:
@@ -120,7 +119,6 @@ async def _call(request: web.Request, action: str) -> dict[str, Any]:
         raise ApiError("RequestEntityTooLargeException",
                        "Request body is larger than the server's limit", 413) from None
     params = members(action, parse_body(raw))
-    service = ensure_sqs(await engine_for(request))
     return await SDK_SQS_ACTIONS[action[0].lower() + action[1:]](service, params)
 
 
