@@ -557,19 +557,8 @@ def _service_error(exc: StatesError, engine: Engine, ref: FunctionRef) -> Lambda
 def _start_event(
     engine: Engine, functions: LambdaFunctions, ref: FunctionRef, text: str, caller: Caller
 ) -> None:
-    """Run an ``Event`` invocation as a task of the engine (logged, never raised)."""
-
-    async def run() -> None:
-        try:
-            invocation = await functions.call(ref, text, caller)
-        except Exception as exc:  # the engine's task group must not fail because of a function
-            logger.warning("Event invocation of %s failed: %s", ref.name, exc)
-            return
-        if invocation.error is not None:
-            logger.warning("Event invocation %s of %s failed: %s", invocation.request_id,
-                           ref.name, invocation.payload)
-
-    task = engine.spawn(run(), f"sfnlocal-lambda-event:{ref.name}")
+    """Run an ``Event`` invocation as a task of the engine, tracked for ``drain_events``."""
+    task = functions.start_event(engine, ref, text, caller)
     tasks = _EVENTS.setdefault(engine, set())
     tasks.add(task)
     task.add_done_callback(tasks.discard)

@@ -216,6 +216,12 @@ class Invocation:
     memory: int = 128
 
 
+def _task_caller(request: TaskRequest) -> Caller:
+    """The ``Caller`` of a Task state's invocation: its execution's region, account, clock, rng."""
+    ctx = request.context
+    return Caller(ctx.region, ctx.account, ctx.clock, ctx.runtime.rng)
+
+
 class LambdaFunctions:
     """The local functions, by name and qualifier."""
 
@@ -412,9 +418,27 @@ class LambdaFunctions:
             StatesError: ``Lambda.ResourceNotFoundException`` when no function serves ``ref``,
                 ``Lambda.RequestEntityTooLargeException`` for a payload over 6 MB.
         """
-        ctx = request.context
-        caller = Caller(ctx.region, ctx.account, ctx.clock, ctx.runtime.rng)
-        return await self.call(ref, event_text, caller)
+        return await self.call(ref, event_text, _task_caller(request))
+
+    def start_event(self, engine: Any, ref: FunctionRef, event_text: str,
+                    caller: Caller) -> asyncio.Task[Any]:
+        """Run an ``Event`` invocation as a task of ``engine`` (``Engine.spawn``).
+
+        The function's failure is logged, never raised: it must not fail the engine's task group.
+        """
+
+        async def run() -> None:
+            try:
+                invocation = await self.call(ref, event_text, caller)
+            except Exception as exc:
+                logger.warning("Event invocation of %s failed: %s", ref.name, exc)
+                return
+            if invocation.error is not None:
+                logger.warning("Event invocation %s of %s failed: %s", invocation.request_id,
+                               ref.name, invocation.payload)
+
+        task: asyncio.Task[Any] = engine.spawn(run(), f"sfnlocal-lambda-event:{ref.name}")
+        return task
 
     async def call(self, ref: FunctionRef, event_text: str, caller: Caller) -> Invocation:
         """Invoke the function ``ref`` with the payload ``event_text`` (JSON text) for ``caller``.
@@ -621,19 +645,7 @@ class LambdaInvoke:
         found = self.functions.find(ref)
         if found is None or len(text.encode("utf-8")) > _MAX_REQUEST:
             await self.functions.invoke(ref, text, request)  # raises AWS's error for these
-        functions = self.functions
-
-        async def run() -> None:
-            try:
-                invocation = await functions.invoke(ref, text, request)
-            except Exception as exc:  # an event's failure is the function's, not the engine's
-                logger.warning("Event invocation of %s failed: %s", ref.name, exc)
-                return
-            if invocation.error is not None:
-                logger.warning("Event invocation %s of %s failed: %s", invocation.request_id,
-                               ref.name, invocation.payload)
-
-        request.context.engine.spawn(run(), f"sfnlocal-lambda-event:{ref.name}")
+        self.functions.start_event(request.context.engine, ref, text, _task_caller(request))
         request_id = _request_id(request.context.runtime.rng)
         version = found.version if found is not None else _LATEST
         return _response(request, request_id, version, "", 202)
